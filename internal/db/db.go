@@ -1,0 +1,230 @@
+// Package db opens Sisterline's database — an embedded SQLite file by default,
+// PostgreSQL when the DSN says so — applies the embedded per-dialect migrations,
+// and holds the few helpers every store shares: transactions, error mapping and
+// the small SQL differences between the two engines.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/sisterline/sisterline/internal/apperr"
+)
+
+// Dialect is the SQL engine behind a DB.
+type Dialect string
+
+// The two engines.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// DB is a database handle that knows its dialect.
+type DB struct {
+	*sql.DB
+	Dialect Dialect
+	// Path is the SQLite file, empty on PostgreSQL.
+	Path string
+}
+
+// Querier is what stores run SQL on: a *sql.DB or a *sql.Tx.
+type Querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// FileName is the SQLite database file inside the data directory.
+const FileName = "sisterline.db"
+
+// Open opens the database named by dsn; an empty dsn means the SQLite file in
+// dataDir. It does not migrate: call Migrate.
+func Open(ctx context.Context, dsn, dataDir string) (*DB, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return openPostgres(ctx, dsn)
+	}
+	path := dsn
+	if path == "" {
+		if err := os.MkdirAll(dataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("db: create data dir: %w", err)
+		}
+		path = filepath.Join(dataDir, FileName)
+	}
+	path = strings.TrimPrefix(path, "sqlite://")
+	return openSQLite(ctx, path)
+}
+
+func openSQLite(ctx context.Context, path string) (*DB, error) {
+	// Pragmas per connection: WAL with synchronous=FULL so a committed check-in
+	// deadline survives power loss; secure_delete so purged rows are overwritten.
+	q := url.Values{}
+	for _, p := range []string{"foreign_keys(1)", "journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "secure_delete(1)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	q.Set("_time_format", "sqlite")
+	// Create the file owner-only before the driver does.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600) // #nosec G304 -- path comes from configuration
+	if err != nil {
+		return nil, fmt.Errorf("db: create sqlite file: %w", err)
+	}
+	_ = f.Close()
+	sdb, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("db: open sqlite: %w", err)
+	}
+	// Several readers, and writers that wait their turn (busy_timeout).
+	sdb.SetMaxOpenConns(8)
+	sdb.SetMaxIdleConns(8)
+	sdb.SetConnMaxIdleTime(0)
+	if err := sdb.PingContext(ctx); err != nil {
+		_ = sdb.Close()
+		return nil, fmt.Errorf("db: ping sqlite: %w", err)
+	}
+	return &DB{DB: sdb, Dialect: SQLite, Path: path}, nil
+}
+
+func openPostgres(ctx context.Context, dsn string) (*DB, error) {
+	pdb, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("db: open postgres: %w", err)
+	}
+	pdb.SetMaxOpenConns(32)
+	pdb.SetMaxIdleConns(16)
+	pdb.SetConnMaxIdleTime(5 * time.Minute)
+	if err := pdb.PingContext(ctx); err != nil {
+		_ = pdb.Close()
+		return nil, fmt.Errorf("db: ping postgres: %w", err)
+	}
+	return &DB{DB: pdb, Dialect: Postgres}, nil
+}
+
+// Migrate applies every pending embedded migration of the dialect.
+func (d *DB) Migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrations, "migrations/"+string(d.Dialect))
+	if err != nil {
+		return fmt.Errorf("db: migrations: %w", err)
+	}
+	gd := goose.DialectSQLite3
+	if d.Dialect == Postgres {
+		gd = goose.DialectPostgres
+	}
+	p, err := goose.NewProvider(gd, d.DB, sub, goose.WithAllowOutofOrder(true))
+	if err != nil {
+		return fmt.Errorf("db: migration provider: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("db: migrate: %w", err)
+	}
+	return nil
+}
+
+// Migrated reports whether the database answers and has no pending migration.
+func (d *DB) Migrated(ctx context.Context) error {
+	sub, err := fs.Sub(migrations, "migrations/"+string(d.Dialect))
+	if err != nil {
+		return err
+	}
+	gd := goose.DialectSQLite3
+	if d.Dialect == Postgres {
+		gd = goose.DialectPostgres
+	}
+	p, err := goose.NewProvider(gd, d.DB, sub, goose.WithAllowOutofOrder(true))
+	if err != nil {
+		return err
+	}
+	pending, err := p.HasPending(ctx)
+	if err != nil {
+		return err
+	}
+	if pending {
+		return errors.New("db: migrations pending")
+	}
+	return nil
+}
+
+// InTx runs fn in a transaction, committing when fn returns nil and rolling
+// back otherwise. On SQLite the transaction takes the write lock at once
+// (_txlock=immediate), so read-then-write inside fn cannot deadlock.
+func (d *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	tx, err := d.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("db: begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("db: commit: %w", Map(err))
+	}
+	return nil
+}
+
+// Map turns engine errors a user may cause into coded errors: a unique
+// violation becomes apperr.ErrConflict, no rows apperr.ErrNotFound.
+func Map(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return apperr.ErrNotFound
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return fmt.Errorf("%w: %v", apperr.ErrConflict, err)
+		}
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23505" {
+		return fmt.Errorf("%w: %v", apperr.ErrConflict, err)
+	}
+	return err
+}
+
+// SkipLocked is the locking clause for claiming due work: on PostgreSQL rows
+// another instance holds are passed over; SQLite has one writer anyway.
+func (d *DB) SkipLocked() string {
+	if d.Dialect == Postgres {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
+
+// ForUpdate is the row-lock clause on PostgreSQL and nothing on SQLite, whose
+// immediate transactions already hold the write lock.
+func (d *DB) ForUpdate() string {
+	if d.Dialect == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
