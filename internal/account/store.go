@@ -428,3 +428,11 @@ func (s *Store) PurgeInvites(ctx context.Context, cutoff time.Time) error {
 	}
 	return nil
 }
+
+// SealedColumns are the account tables' sealed columns, for key rotation.
+func SealedColumns() []seal.Column {
+	return []seal.Column{
+		{Table: "users", Column: "handle_enc", IDColumn: "id", ADColumn: "handle"},
+		{Table: "users", Column: "totp_enc", IDColumn: "id", ADColumn: "totp"},
+	}
+}

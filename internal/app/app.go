@@ -37,6 +37,8 @@ type Options struct {
 	Now func() time.Time
 	// TrustProxy takes the client address from X-Forwarded-For.
 	TrustProxy bool
+	// NoAddressLimit turns off the per-address request limit (benchmarks).
+	NoAddressLimit bool
 }
 
 // App is a wired Sisterline.
@@ -56,6 +58,8 @@ type App struct {
 	metrics  *http.Server
 	listener net.Listener
 	bg       []func(ctx context.Context)
+	// sealed lists every sealed column, for re-sealing after key rotation.
+	sealed []seal.Column
 }
 
 // New opens the database (migrating it) and the key ring, and wires every
@@ -149,13 +153,35 @@ func (a *App) wire(opt Options) error {
 		return err
 	})
 
+	// The per-address limit only guards against floods: members behind one
+	// carrier-grade NAT share an address, so it is generous. Sign-in, invites
+	// and screening have their own, tighter limits.
+	perAddress := web.NewLimiter(10*time.Millisecond, 1000)
+	if opt.NoAddressLimit {
+		perAddress = nil
+	}
 	a.Handler = web.Frame(rt, web.FrameOptions{
 		Log: a.Log, Auth: a.Accounts, Errors: errs, TLS: cfg.TLS, MaxBody: 1 << 20,
-		Addresses: addrs, PerAddress: web.NewLimiter(50*time.Millisecond, 200),
+		Addresses: addrs, PerAddress: perAddress,
 		Metrics: web.NewMetrics(a.Registry),
 	})
+	a.sealed = append(a.sealed, account.SealedColumns()...)
 	a.every(10*time.Minute, "purge sessions", a.Accounts.Purge)
+	a.bg = append(a.bg, a.reseal)
 	return nil
+}
+
+// reseal moves values sealed under an older key to the active one, once at
+// start (after "sisterline keys rotate" and a restart).
+func (a *App) reseal(ctx context.Context) {
+	n, err := a.Keys.Reseal(ctx, a.DB.DB, a.sealed)
+	if err != nil && ctx.Err() == nil {
+		a.Log.Error("reseal failed", "err", err)
+		return
+	}
+	if n > 0 {
+		a.Log.Info("resealed values under the active key", "count", n, "key", a.Keys.Active())
+	}
 }
 
 // every adds a background job run at start and then every interval.
@@ -257,3 +283,6 @@ func (a *App) Serve(ctx context.Context) error {
 
 // Close closes the database.
 func (a *App) Close() error { return a.DB.Close() }
+
+// Sealed lists every sealed column of the wired capabilities.
+func (a *App) Sealed() []seal.Column { return a.sealed }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"path"
 	"sort"
+	"sync"
 
 	"github.com/BurntSushi/toml"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -27,6 +28,8 @@ type Catalog struct {
 	ids     map[string]map[string]bool // lang → message ids
 	locs    map[string]*i18n.Localizer
 	log     *slog.Logger
+	// plain caches messages translated without data: most of a page.
+	plain sync.Map // lang + "\x00" + id → string
 }
 
 // NewCatalog loads locales/*.toml from each file system.
@@ -98,6 +101,11 @@ func (c *Catalog) Match(acceptLanguage string) string {
 // A missing message returns the id itself, so a gap shows and is logged, and
 // never breaks a page.
 func (c *Catalog) Translate(lang, id string, data map[string]any) string {
+	if data == nil {
+		if s, ok := c.plain.Load(lang + "\x00" + id); ok {
+			return s.(string)
+		}
+	}
 	loc := c.locs[lang]
 	if loc == nil {
 		loc = c.locs[uiLanguages[0].String()]
@@ -110,6 +118,9 @@ func (c *Catalog) Translate(lang, id string, data map[string]any) string {
 	if err != nil {
 		c.log.Warn("missing message", "lang", lang, "id", id)
 		return id
+	}
+	if data == nil {
+		c.plain.Store(lang+"\x00"+id, s)
 	}
 	return s
 }

@@ -46,6 +46,13 @@ func Postgres(t testing.TB) Option {
 // Start starts a seeded server and stops it when the test ends.
 func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	return StartWith(t, app.Options{}, opts...)
+}
+
+// StartWith is Start with program options (the log output and hash costs
+// are always the test's own).
+func StartWith(t testing.TB, ao app.Options, opts ...Option) *Server {
+	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
 	cfg.Addr = "127.0.0.1:0"
@@ -58,7 +65,8 @@ func Start(t testing.TB, opts ...Option) *Server {
 	buf := &syncBuffer{}
 	hp := seal.TestHashParams
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, app.Options{LogOutput: buf, Hash: &hp})
+	ao.LogOutput, ao.Hash = buf, &hp
+	a, err := app.New(ctx, cfg, ao)
 	if err != nil {
 		cancel()
 		t.Fatal(err)
