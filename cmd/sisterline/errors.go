@@ -3,8 +3,8 @@ package main
 import (
 	"fmt"
 
-	"github.com/sisterline/sisterline/internal/apperr"
 	"github.com/sisterline/sisterline/internal/app"
+	"github.com/sisterline/sisterline/internal/apperr"
 )
 
 // explain turns a coded error into a sentence in the operator's language.

@@ -4,8 +4,8 @@ import (
 	"embed"
 	"html/template"
 	"io/fs"
-	"net/url"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 

@@ -233,7 +233,7 @@ func funcs() template.FuncMap {
 			}
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
-		"join": strings.Join,
+		"join":   strings.Join,
 		"eq_str": func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
 	}
 }
