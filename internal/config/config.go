@@ -39,6 +39,12 @@ type Config struct {
 	NotifyWebhookSecret string
 	CheckinGrace        time.Duration
 
+	// Safety loop retention and limits.
+	AlertTTL      time.Duration
+	KeepClosed    time.Duration
+	KeepDrafts    time.Duration
+	ScreenPerHour int
+
 	LogLevel string
 }
 
@@ -56,6 +62,10 @@ func Default() Config {
 		InviteTTL:       7 * 24 * time.Hour,
 		CheckinGrace:    5 * time.Minute,
 		LogLevel:        "info",
+		AlertTTL:        90 * 24 * time.Hour,
+		KeepClosed:      90 * 24 * time.Hour,
+		KeepDrafts:      30 * 24 * time.Hour,
+		ScreenPerHour:   30,
 	}
 }
 
@@ -80,6 +90,10 @@ func (c *Config) FlagSet(name string) *flag.FlagSet {
 	fs.StringVar(&c.NotifyWebhook, "notify-webhook", c.NotifyWebhook, "URL every notification is POSTed to")
 	fs.StringVar(&c.NotifyWebhookSecret, "notify-webhook-secret", c.NotifyWebhookSecret, "HMAC secret for the webhook signature")
 	fs.DurationVar(&c.CheckinGrace, "checkin-grace", c.CheckinGrace, "default grace period between check-in escalation steps")
+	fs.DurationVar(&c.AlertTTL, "alert-ttl", c.AlertTTL, "how long a published alert shows unless the moderator sets an end date")
+	fs.DurationVar(&c.KeepClosed, "keep-closed", c.KeepClosed, "declined and withdrawn reports and closed cases are deleted this long after they close")
+	fs.DurationVar(&c.KeepDrafts, "keep-drafts", c.KeepDrafts, "unsent report drafts are deleted this long after their last change")
+	fs.IntVar(&c.ScreenPerHour, "screen-per-hour", c.ScreenPerHour, "screenings one account may make per hour (after a burst of the same size)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
 	return fs
 }
@@ -138,6 +152,9 @@ func (c *Config) Validate() error {
 	}
 	if c.SessionIdle <= 0 || c.SessionAbsolute < c.SessionIdle {
 		errs = append(errs, errors.New("--session-idle must be positive and no longer than --session-absolute"))
+	}
+	if c.ScreenPerHour < 1 {
+		errs = append(errs, errors.New("--screen-per-hour must be at least 1"))
 	}
 	if c.CheckinGrace <= 0 {
 		errs = append(errs, errors.New("--checkin-grace must be positive"))

@@ -1,0 +1,265 @@
+package alert
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sisterline/sisterline/internal/db"
+	"github.com/sisterline/sisterline/internal/ident"
+	"github.com/sisterline/sisterline/internal/seal"
+)
+
+// DomainIdentifier is the blind-index domain shared with reports, so an
+// alert and a report naming the same man match.
+const DomainIdentifier = "ident"
+
+// Store is the alert capability's SQL; it seals and opens its columns.
+type Store struct {
+	db   *db.DB
+	keys *seal.Keyring
+}
+
+// NewStore returns the store over d.
+func NewStore(d *db.DB, keys *seal.Keyring) *Store { return &Store{db: d, keys: keys} }
+
+func ad(table, col, row string) seal.AD { return seal.AD{Table: table, Column: col, Row: row} }
+
+// MatchIndex is the blind index of a normalised identifier.
+func (s *Store) MatchIndex(id ident.Identifier) []byte {
+	return s.keys.BlindIndex(DomainIdentifier, id.MatchKey())
+}
+
+// SealedColumns are the capability's sealed columns, for key rotation.
+func SealedColumns() []seal.Column {
+	return []seal.Column{
+		{Table: "alerts", Column: "summary_enc", IDColumn: "id", ADColumn: "summary"},
+		{Table: "alert_identifiers", Column: "value_enc", IDColumn: "id", ADColumn: "value"},
+	}
+}
+
+func (s *Store) insert(ctx context.Context, q db.Querier, a Alert) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO alerts (id, org_id, scope, status, summary_enc, incident_types, occurred_on, area, published_at, updated_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		a.ID, a.OrgID, a.Scope, a.Status, s.keys.SealString(a.Summary, ad("alerts", "summary", a.ID)), strings.Join(a.IncidentTypes, ","),
+		a.OccurredOn, a.Area, a.PublishedAt, a.UpdatedAt, a.ExpiresAt)
+	if err != nil {
+		return fmt.Errorf("alert: insert: %w", err)
+	}
+	return s.replaceIdentifiers(ctx, q, a)
+}
+
+// InsertIdentifiers adds identifiers to alert a in multi-row statements (the
+// benchmarks load a million this way).
+func (s *Store) replaceIdentifiers(ctx context.Context, q db.Querier, a Alert) error {
+	if _, err := q.ExecContext(ctx, `DELETE FROM alert_identifiers WHERE alert_id = $1`, a.ID); err != nil {
+		return fmt.Errorf("alert: clear identifiers: %w", err)
+	}
+	for _, id := range a.Identifiers {
+		iid := db.NewID()
+		_, err := q.ExecContext(ctx, `INSERT INTO alert_identifiers (id, alert_id, org_id, kind, match_idx, value_enc) VALUES ($1, $2, $3, $4, $5, $6)`,
+			iid, a.ID, a.OrgID, string(id.Kind), s.MatchIndex(id), s.keys.SealString(id.Value+"\x00"+id.Display, ad("alert_identifiers", "value", iid)))
+		if err != nil {
+			return fmt.Errorf("alert: insert identifier: %w", err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) update(ctx context.Context, q db.Querier, a Alert) error {
+	_, err := q.ExecContext(ctx, `UPDATE alerts SET scope = $1, status = $2, summary_enc = $3, area = $4, expires_at = $5, updated_at = $6 WHERE id = $7`,
+		a.Scope, a.Status, s.keys.SealString(a.Summary, ad("alerts", "summary", a.ID)), a.Area, a.ExpiresAt, a.UpdatedAt, a.ID)
+	if err != nil {
+		return fmt.Errorf("alert: update: %w", err)
+	}
+	return s.replaceIdentifiers(ctx, q, a)
+}
+
+func (s *Store) setStatus(ctx context.Context, q db.Querier, id, status string, now time.Time) error {
+	_, err := q.ExecContext(ctx, `UPDATE alerts SET status = $1, updated_at = $2 WHERE id = $3`, status, now, id)
+	if err != nil {
+		return fmt.Errorf("alert: set status: %w", err)
+	}
+	return nil
+}
+
+const alertCols = `a.id, a.org_id, o.slug, a.scope, a.status, a.summary_enc, a.incident_types, a.occurred_on, a.area, a.published_at, a.updated_at, a.expires_at`
+
+func (s *Store) scan(sc interface{ Scan(...any) error }) (Alert, error) {
+	var a Alert
+	var summary []byte
+	var types string
+	var exp sql.NullTime
+	if err := sc.Scan(&a.ID, &a.OrgID, &a.OrgSlug, &a.Scope, &a.Status, &summary, &types, &a.OccurredOn, &a.Area, &a.PublishedAt, &a.UpdatedAt, &exp); err != nil {
+		return a, err
+	}
+	if types != "" {
+		a.IncidentTypes = strings.Split(types, ",")
+	}
+	if exp.Valid {
+		t := exp.Time
+		a.ExpiresAt = &t
+	}
+	var err error
+	if a.Summary, err = s.keys.OpenString(summary, ad("alerts", "summary", a.ID)); err != nil {
+		return a, fmt.Errorf("alert: open summary: %w", err)
+	}
+	return a, nil
+}
+
+func (s *Store) byID(ctx context.Context, q db.Querier, id string) (Alert, error) {
+	a, err := s.scan(q.QueryRowContext(ctx, `SELECT `+alertCols+` FROM alerts a JOIN orgs o ON o.id = a.org_id WHERE a.id = $1`, id))
+	if err != nil {
+		return a, fmt.Errorf("alert: by id: %w", db.Map(err))
+	}
+	list := []Alert{a}
+	if err := s.withIdentifiers(ctx, q, list); err != nil {
+		return a, err
+	}
+	return list[0], nil
+}
+
+// visible is the condition of alerts a member of org $1 sees at $2.
+const visible = `a.status = 'active' AND (a.expires_at IS NULL OR a.expires_at > $2) AND (a.scope = 'network' OR a.org_id = $1)`
+
+// feed returns the alerts a member of orgID sees at now, newest first,
+// optionally in one area, published before the cursor.
+func (s *Store) feed(ctx context.Context, orgID string, now time.Time, area string, before time.Time, limit int) ([]Alert, error) {
+	query := `SELECT ` + alertCols + ` FROM alerts a JOIN orgs o ON o.id = a.org_id WHERE ` + visible + ` AND a.published_at < $3`
+	args := []any{orgID, now, before}
+	if area != "" {
+		query += ` AND lower(a.area) = lower($5)`
+	}
+	query += ` ORDER BY a.published_at DESC LIMIT $4`
+	args = append(args, limit)
+	if area != "" {
+		args = append(args, area)
+	}
+	return s.list(ctx, s.db, query, args...)
+}
+
+func (s *Store) list(ctx context.Context, q db.Querier, query string, args ...any) ([]Alert, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("alert: list: %w", err)
+	}
+	var out []Alert
+	for rows.Next() {
+		a, err := s.scan(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("alert: scan: %w", err)
+		}
+		out = append(out, a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("alert: list: %w", err)
+	}
+	return out, s.withIdentifiers(ctx, q, out)
+}
+
+// withIdentifiers loads the identifiers of alerts in one query.
+func (s *Store) withIdentifiers(ctx context.Context, q db.Querier, alerts []Alert) error {
+	if len(alerts) == 0 {
+		return nil
+	}
+	pos := map[string]int{}
+	args := make([]any, len(alerts))
+	ph := make([]string, len(alerts))
+	for i, a := range alerts {
+		pos[a.ID] = i
+		args[i] = a.ID
+		ph[i] = fmt.Sprintf("$%d", i+1)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id, alert_id, kind, value_enc FROM alert_identifiers WHERE alert_id IN (`+strings.Join(ph, ",")+`) ORDER BY id`, args...)
+	if err != nil {
+		return fmt.Errorf("alert: identifiers: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var iid, aid, kind string
+		var enc []byte
+		if err := rows.Scan(&iid, &aid, &kind, &enc); err != nil {
+			return fmt.Errorf("alert: scan identifier: %w", err)
+		}
+		v, err := s.keys.OpenString(enc, ad("alert_identifiers", "value", iid))
+		if err != nil {
+			return fmt.Errorf("alert: open identifier: %w", err)
+		}
+		val, display, _ := strings.Cut(v, "\x00")
+		i := pos[aid]
+		alerts[i].Identifiers = append(alerts[i].Identifiers, ident.Identifier{Kind: ident.Kind(kind), Value: val, Display: display})
+	}
+	return rows.Err()
+}
+
+func placeholders(from, n int) string {
+	ph := make([]string, n)
+	for i := range ph {
+		ph[i] = fmt.Sprintf("$%d", from+i)
+	}
+	return strings.Join(ph, ",")
+}
+
+// matching returns the alerts a member of orgID sees at now that carry one
+// of the blind indexes.
+func (s *Store) matching(ctx context.Context, idx [][]byte, orgID string, now time.Time) ([]Alert, error) {
+	if len(idx) == 0 {
+		return nil, nil
+	}
+	args := []any{orgID, now}
+	for _, b := range idx {
+		args = append(args, b)
+	}
+	query := `SELECT ` + alertCols + ` FROM alerts a JOIN orgs o ON o.id = a.org_id WHERE ` + visible + ` AND a.id IN
+		(SELECT alert_id FROM alert_identifiers WHERE match_idx IN (` + placeholders(3, len(idx)) + `)) ORDER BY a.published_at DESC LIMIT 50`
+	return s.list(ctx, s.db, query, args...)
+}
+
+// countMatching counts the active alerts of any organisation and scope that
+// carry one of the blind indexes.
+func (s *Store) countMatching(ctx context.Context, idx [][]byte) (int, error) {
+	if len(idx) == 0 {
+		return 0, nil
+	}
+	args := make([]any, len(idx))
+	for i, b := range idx {
+		args[i] = b
+	}
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(DISTINCT ai.alert_id) FROM alert_identifiers ai JOIN alerts a ON a.id = ai.alert_id
+		WHERE a.status = 'active' AND ai.match_idx IN (`+placeholders(1, len(idx))+`)`, args...).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("alert: count matching: %w", err)
+	}
+	return n, nil
+}
+
+// countScreen adds one screening (and a hit, when it found something) to
+// the organisation's count for the day.
+func (s *Store) countScreen(ctx context.Context, orgID, day string, hit bool) error {
+	h := 0
+	if hit {
+		h = 1
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO screen_counts (org_id, day, checks, hits) VALUES ($1, $2, 1, $3)
+		ON CONFLICT (org_id, day) DO UPDATE SET checks = screen_counts.checks + 1, hits = screen_counts.hits + excluded.hits`, orgID, day, h)
+	if err != nil {
+		return fmt.Errorf("alert: count screening: %w", err)
+	}
+	return nil
+}
+
+// ScreenCounts returns an organisation's screenings and hits between two days
+// (inclusive, YYYY-MM-DD).
+func (s *Store) ScreenCounts(ctx context.Context, orgID, from, to string) (checks, hits int64, err error) {
+	err = s.db.QueryRowContext(ctx, `SELECT coalesce(sum(checks), 0), coalesce(sum(hits), 0) FROM screen_counts WHERE org_id = $1 AND day >= $2 AND day <= $3`,
+		orgID, from, to).Scan(&checks, &hits)
+	if err != nil {
+		return 0, 0, fmt.Errorf("alert: screen counts: %w", err)
+	}
+	return checks, hits, nil
+}
