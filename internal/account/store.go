@@ -436,3 +436,30 @@ func SealedColumns() []seal.Column {
 		{Table: "users", Column: "totp_enc", IDColumn: "id", ADColumn: "totp"},
 	}
 }
+
+// UserIDByHandle finds a user by handle (as typed: it is normalised here),
+// returning her id and organisation.
+func (s *Store) UserIDByHandle(ctx context.Context, handle string) (id, orgID string, err error) {
+	_, key, err := NormalizeHandle(handle)
+	if err != nil {
+		return "", "", err
+	}
+	err = s.db.QueryRowContext(ctx, `SELECT id, org_id FROM users WHERE handle_idx = $1`, s.handleIdx(key)).Scan(&id, &orgID)
+	if err != nil {
+		return "", "", fmt.Errorf("account: user by handle: %w", db.Map(err))
+	}
+	return id, orgID, nil
+}
+
+// HandleOf returns a user's handle, or "" when she no longer exists.
+func (s *Store) HandleOf(ctx context.Context, id string) (string, error) {
+	var enc []byte
+	err := s.db.QueryRowContext(ctx, `SELECT handle_enc FROM users WHERE id = $1`, id).Scan(&enc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("account: handle: %w", err)
+	}
+	return s.keys.OpenString(enc, handleAD(id))
+}
