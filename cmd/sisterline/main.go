@@ -28,6 +28,8 @@ commands:
   demo        run the server on a fresh demo network and print its logins
   bootstrap   create the first organisation and its admin (passphrase on stdin)
   migrate     apply database migrations and exit
+  backup      write an encrypted backup of the SQLite database (passphrase on stdin)
+  restore     restore an encrypted backup (passphrase on stdin; server stopped)
   keys rotate add a new field-encryption key; serve re-seals old rows
   keys status show the keys in the ring
 
@@ -58,6 +60,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs := cfg.FlagSet(cmd)
 	var (
 		orgName, orgSlug, admin string
+		outFile, inFile         string
 	)
 	switch cmd {
 	case "serve", "demo", "migrate":
@@ -65,6 +68,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fs.StringVar(&orgName, "org-name", "", "name of the first organisation")
 		fs.StringVar(&orgSlug, "org-slug", "", "short name of the first organisation (a-z, 0-9, -)")
 		fs.StringVar(&admin, "admin", "", "handle of the first admin")
+	case "backup":
+		fs.StringVar(&outFile, "out", "", "file to write the encrypted backup to")
+	case "restore":
+		fs.StringVar(&inFile, "in", "", "encrypted backup to restore")
 	case "keys":
 		if len(args) == 0 {
 			return errors.New("keys: say rotate or status")
@@ -119,6 +126,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		fmt.Fprintf(stdout, "created organisation %s and admin %s\n", orgSlug, u.Handle)
 		return nil
+	case "backup":
+		return runBackup(ctx, cfg, outFile, stdin, stdout)
+	case "restore":
+		return runRestore(cfg, inFile, stdin, stdout)
 	case "keys rotate":
 		k, err := seal.LoadOrCreate(cfg.DataDir)
 		if err != nil {
