@@ -43,6 +43,13 @@ func Postgres(t testing.TB) Option {
 	}
 }
 
+// QuickExit sets where the quick-exit control leads (the default,
+// http://127.0.0.1:1/neutral, never loads), so a browser test can serve a
+// neutral page and see the visit arrive.
+func QuickExit(url string) Option {
+	return func(c *config.Config) { c.QuickExitURL = url }
+}
+
 // Start starts a seeded server and stops it when the test ends.
 func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
