@@ -56,7 +56,8 @@ func (h *HTTP) Routes(rt *web.Router) {
 	rt.Handle("POST /api/v1/session/second-factor", web.SecondFactorStep(), h.apiSecondFactor)
 	rt.Handle("GET /api/v1/me", web.SignedIn(), h.apiMe)
 	rt.Handle("POST /api/v1/orgs", web.NetworkAdmin(), h.apiCreateOrg)
-	rt.Handle("POST /api/v1/invites", staff, h.apiCreateInvite)
+	// Moderators do not invite (the service refuses them): the rule says so.
+	rt.Handle("POST /api/v1/invites", web.Only(web.RoleOutreach, web.RoleAdmin), h.apiCreateInvite)
 	rt.Handle("POST /api/v1/register", web.Anyone(), h.apiRegister)
 
 	rt.Handle("GET /{$}", web.Anyone(), h.home)

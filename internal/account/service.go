@@ -415,30 +415,39 @@ func (s *Service) VerifySecondFactor(ctx context.Context, p *web.Principal, code
 
 // checkTOTP validates code against key and burns its time step.
 func (s *Service) checkTOTP(ctx context.Context, userID, key, code string) error {
+	step, err := s.totpStep(key, code)
+	if err != nil {
+		return err
+	}
+	fresh, err := s.store.useTOTPStep(ctx, s.db, userID, step)
+	if err != nil {
+		return err
+	}
+	if !fresh {
+		return apperr.Field("code", "account.error.code_used")
+	}
+	return nil
+}
+
+// totpStep returns the 30-second time step whose code under key is code,
+// accepting the previous, current and next step.
+func (s *Service) totpStep(key, code string) (int64, error) {
 	code = strings.TrimSpace(strings.ReplaceAll(code, " ", ""))
 	if code == "" {
-		return apperr.Field("code", "error.required")
+		return 0, apperr.Field("code", "error.required")
 	}
 	now := s.now()
-	// Accept the previous, current and next 30-second step.
 	for _, skew := range []int64{0, -1, 1} {
 		step := now.Unix()/30 + skew
 		want, err := totp.GenerateCodeCustom(key, time.Unix(step*30, 0), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
 		if err != nil {
-			return fmt.Errorf("account: totp: %w", err)
+			return 0, fmt.Errorf("account: totp: %w", err)
 		}
 		if hmac.Equal([]byte(want), []byte(code)) {
-			fresh, err := s.store.useTOTPStep(ctx, s.db, userID, step)
-			if err != nil {
-				return err
-			}
-			if !fresh {
-				return apperr.Field("code", "account.error.code_used")
-			}
-			return nil
+			return step, nil
 		}
 	}
-	return apperr.Field("code", "account.error.code_wrong")
+	return 0, apperr.Field("code", "account.error.code_wrong")
 }
 
 // NewTOTPKey makes a TOTP secret for her to add to an authenticator app.
@@ -456,11 +465,14 @@ func (s *Service) EnableTOTP(ctx context.Context, p *web.Principal, secret, code
 	if len(secret) < 16 || len(secret) > 64 {
 		return apperr.Field("code", "account.error.code_wrong")
 	}
-	if err := s.store.setTOTP(ctx, s.db, p.UserID, secret, 0); err != nil {
+	// Check the code before storing anything, so a wrong code changes
+	// nothing (a second factor already on stays on). The code's step is
+	// stored as used: the code works once.
+	step, err := s.totpStep(secret, code)
+	if err != nil {
 		return err
 	}
-	if err := s.checkTOTP(ctx, p.UserID, secret, code); err != nil {
-		_ = s.store.setTOTP(ctx, s.db, p.UserID, "", 0)
+	if err := s.store.setTOTP(ctx, s.db, p.UserID, secret, step); err != nil {
 		return err
 	}
 	if p.Role.IsStaff() {

@@ -46,7 +46,7 @@ func Frame(h http.Handler, o FrameOptions) http.Handler {
 	inner := authenticate(h, o)
 	inner = cop.Handler(inner)
 	inner = limitAddress(inner, o)
-	inner = limitBody(inner, o.MaxBody)
+	inner = limitBody(inner, o.MaxBody, o.Errors)
 	inner = securityHeaders(inner, o.TLS)
 	return logRequests(inner, o)
 }
@@ -71,13 +71,15 @@ func securityHeaders(h http.Handler, tls bool) http.Handler {
 	})
 }
 
-func limitBody(h http.Handler, max int64) http.Handler {
+func limitBody(h http.Handler, max int64, errs *Errors) http.Handler {
 	if max <= 0 {
 		max = 1 << 20
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > max {
-			http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
+			// Answered like any refused request: a JSON error from the API,
+			// a page in her language elsewhere.
+			errs.Write(w, r, apperr.New(apperr.Invalid, "error.too_large"))
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, max)
