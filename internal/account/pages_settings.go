@@ -3,12 +3,9 @@ package account
 import (
 	"encoding/base32"
 	"html/template"
-	"image/png"
 	"net/http"
 	"net/url"
 	"strings"
-
-	"github.com/pquerna/otp"
 
 	"github.com/sisterline/sisterline/internal/apperr"
 	"github.com/sisterline/sisterline/internal/web"
@@ -27,7 +24,6 @@ func (h *HTTP) settingsRoutes(rt *web.Router) {
 	// this step until she sets it up. The handlers turn away sessions still
 	// waiting for their code, which may only finish signing in.
 	rt.Handle("GET /settings/2fa", web.SecondFactorStep(), h.twoFactorPage)
-	rt.Handle("GET /settings/2fa/qr.png", web.SecondFactorStep(), h.twoFactorQR)
 	rt.Handle("POST /settings/2fa/enable", web.SecondFactorStep(), h.twoFactorEnable)
 	rt.Handle("POST /settings/2fa/disable", web.SignedIn(), h.twoFactorDisable)
 }
@@ -135,9 +131,9 @@ type twoFactorView struct {
 	// OrgRequires: her organisation requires it of her role.
 	OrgRequires bool
 	Secret      string
-	Grouped     string       // the secret in groups of four, for typing
-	URL         template.URL // otpauth: link for authenticator apps
-	QR          string       // the QR image's path
+	Grouped     string        // the secret in groups of four, for typing
+	URL         template.URL  // otpauth: link for authenticator apps
+	QR          template.HTML // the key's otpauth URL as an inline SVG QR code
 }
 
 // twoFactorData builds the page. secret is a key to show again (after a
@@ -166,7 +162,9 @@ func (h *HTTP) twoFactorData(r *http.Request, secret string) (twoFactorView, err
 	// The URL is built here from our own issuer, her handle and a base32
 	// key, never from what a client sent.
 	v.URL = template.URL(h.totpURL(p.Handle, secret)) // #nosec G203 -- otpauth URL built by us
-	v.QR = "/settings/2fa/qr.png?secret=" + url.QueryEscape(secret)
+	if v.QR, err = qrSVG(h.totpURL(p.Handle, secret)); err != nil {
+		return twoFactorView{}, err
+	}
 	return v, nil
 }
 
@@ -229,29 +227,6 @@ func (h *HTTP) twoFactorPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return h.rd.Page(w, r, "account/settings_2fa", data)
-}
-
-// twoFactorQR draws the otpauth URL of the key in the query as a QR code,
-// for setting up an app on another phone. It is an image route because the
-// page's policy allows no data: URLs.
-func (h *HTTP) twoFactorQR(w http.ResponseWriter, r *http.Request) error {
-	if waitingForCode(w, r) {
-		return nil
-	}
-	secret := cleanSecret(r.URL.Query().Get("secret"))
-	if !validSecret(secret) {
-		return apperr.ErrNotFound
-	}
-	key, err := otp.NewKeyFromURL(h.totpURL(web.PrincipalFrom(r.Context()).Handle, secret))
-	if err != nil {
-		return err
-	}
-	img, err := key.Image(240, 240)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "image/png")
-	return png.Encode(w, img)
 }
 
 func (h *HTTP) twoFactorEnable(w http.ResponseWriter, r *http.Request) error {

@@ -227,11 +227,17 @@ func newInviteCode() string {
 
 // Invites lists the organisation's invites (admins; outreach see their org's too).
 func (s *Service) Invites(ctx context.Context, p *web.Principal) ([]Invite, error) {
+	if p == nil || (p.Role != web.RoleAdmin && p.Role != web.RoleOutreach) {
+		return nil, apperr.ErrNotFound
+	}
 	return s.store.InvitesOf(ctx, p.OrgID, 100)
 }
 
 // RevokeInvite deletes an unused invite of the principal's organisation.
 func (s *Service) RevokeInvite(ctx context.Context, p *web.Principal, id string) error {
+	if p == nil || (p.Role != web.RoleAdmin && p.Role != web.RoleOutreach) {
+		return apperr.ErrNotFound
+	}
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
 		if err := s.store.deleteInvite(ctx, tx, p.OrgID, id); err != nil {
 			return err
@@ -651,12 +657,18 @@ func (s *Service) keepOneAdmin(ctx context.Context, orgID, leaving string) error
 
 // Users lists the principal's organisation (admins).
 func (s *Service) Users(ctx context.Context, p *web.Principal) ([]User, error) {
+	if !isAdmin(p) {
+		return nil, apperr.ErrNotFound
+	}
 	return s.store.UsersOf(ctx, p.OrgID)
 }
 
 // SetRole changes a user's role within the admin's organisation and ends her
 // sessions, so the new role takes effect with a new session id.
 func (s *Service) SetRole(ctx context.Context, p *web.Principal, userID string, role web.Role) error {
+	if !isAdmin(p) {
+		return apperr.ErrNotFound
+	}
 	if !web.ValidRole(string(role)) {
 		return apperr.Field("role", "account.error.role")
 	}
@@ -685,6 +697,9 @@ func (s *Service) SetRole(ctx context.Context, p *web.Principal, userID string, 
 
 // RemoveUser deletes a user of the admin's organisation.
 func (s *Service) RemoveUser(ctx context.Context, p *web.Principal, userID string) error {
+	if !isAdmin(p) {
+		return apperr.ErrNotFound
+	}
 	u, err := s.store.userByID(ctx, s.db, userID)
 	if err != nil || u.OrgID != p.OrgID {
 		return apperr.ErrNotFound
@@ -715,6 +730,9 @@ func (s *Service) Org(ctx context.Context, p *web.Principal) (Org, error) {
 // SetRequire2FA sets whether staff roles of the admin's organisation must use
 // a second factor.
 func (s *Service) SetRequire2FA(ctx context.Context, p *web.Principal, on bool) error {
+	if !isAdmin(p) {
+		return apperr.ErrNotFound
+	}
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
 		if err := s.store.setRequire2FA(ctx, tx, p.OrgID, on); err != nil {
 			return err
@@ -730,6 +748,9 @@ func (s *Service) SetRequire2FA(ctx context.Context, p *web.Principal, on bool) 
 // AuditLog returns a page of the organisation's audit log with actor handles
 // resolved, and the seq of the first broken link (0 when whole).
 func (s *Service) AuditLog(ctx context.Context, p *web.Principal, before int64) ([]AuditEntry, int64, error) {
+	if !isAdmin(p) {
+		return nil, 0, apperr.ErrNotFound
+	}
 	entries, err := s.audit.List(ctx, p.OrgID, before, 100)
 	if err != nil {
 		return nil, 0, err
@@ -757,3 +778,7 @@ func (s *Service) Purge(ctx context.Context) error {
 	}
 	return s.store.PurgeInvites(ctx, now.Add(-30*24*time.Hour))
 }
+
+// isAdmin reports whether p administers her organisation. The routes check
+// this too; the service checks again so no caller can forget.
+func isAdmin(p *web.Principal) bool { return p != nil && p.Role == web.RoleAdmin }
