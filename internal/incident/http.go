@@ -24,6 +24,8 @@ type HTTP struct {
 	svc    *Service
 	rd     *web.Renderer
 	alerts AlertView
+	helper Helper
+	staff  Staff
 }
 
 // NewHTTP returns the handlers over svc.

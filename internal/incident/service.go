@@ -335,6 +335,14 @@ func (s *Service) Queue(ctx context.Context, p *web.Principal, status string) ([
 	return reports, nil
 }
 
+// Waiting counts her organisation's reports waiting for a moderator.
+func (s *Service) Waiting(ctx context.Context, p *web.Principal) (int, error) {
+	if !isModerator(p) {
+		return 0, apperr.ErrNotFound
+	}
+	return s.store.countStatus(ctx, p.OrgID, StatusPending)
+}
+
 // Corroboration is what else names the same person as a report.
 type Corroboration struct {
 	// Reports of the viewer's own organisation (she may open them).

@@ -273,6 +273,15 @@ func (s *Store) queue(ctx context.Context, orgID string, statuses []string, limi
 		ORDER BY priority DESC, submitted_at ASC, created_at ASC LIMIT $2`, args...)
 }
 
+// countStatus counts an organisation's reports with a status.
+func (s *Store) countStatus(ctx context.Context, orgID, status string) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM reports WHERE org_id = $1 AND status = $2`, orgID, status).Scan(&n); err != nil {
+		return 0, fmt.Errorf("incident: count reports: %w", err)
+	}
+	return n, nil
+}
+
 func (s *Store) list(ctx context.Context, query string, args ...any) ([]Report, error) {
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
