@@ -21,8 +21,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/sisterline/sisterline/internal/account"
+	"github.com/sisterline/sisterline/internal/alert"
+	"github.com/sisterline/sisterline/internal/checkin"
 	"github.com/sisterline/sisterline/internal/config"
 	"github.com/sisterline/sisterline/internal/db"
+	"github.com/sisterline/sisterline/internal/incident"
+	"github.com/sisterline/sisterline/internal/notify"
+	"github.com/sisterline/sisterline/internal/rights"
 	"github.com/sisterline/sisterline/internal/seal"
 	"github.com/sisterline/sisterline/internal/web"
 )
@@ -48,6 +53,11 @@ type App struct {
 	Keys     *seal.Keyring
 	Log      *slog.Logger
 	Accounts *account.Service
+	Alerts   *alert.Service
+	Reports  *incident.Service
+	Notify   *notify.Service
+	Checkins *checkin.Service
+	Rights   *rights.Service
 	Router   *web.Router
 	Renderer *web.Renderer
 	Handler  http.Handler
@@ -99,6 +109,10 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		_ = d.Close()
 		return nil, err
 	}
+	if err := a.loadRights(ctx); err != nil {
+		_ = d.Close()
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -106,7 +120,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 // messages.
 func (a *App) wire(opt Options) error {
 	cfg := a.Config
-	fss := []fs.FS{web.FrameFS(), account.Files()}
+	fss := []fs.FS{web.FrameFS(), account.Files(), incident.Files(), alert.Files(), notify.Files(), rights.Files(), checkin.Files()}
 	catalog, err := web.NewCatalog(a.Log, fss...)
 	if err != nil {
 		return err
@@ -119,8 +133,10 @@ func (a *App) wire(opt Options) error {
 	if err != nil {
 		return err
 	}
-	if err := rd.AddPages("account", account.Files()); err != nil {
-		return err
+	for prefix, fsys := range map[string]fs.FS{"account": account.Files(), "incident": incident.Files(), "alert": alert.Files(), "notify": notify.Files(), "rights": rights.Files(), "checkin": checkin.Files()} {
+		if err := rd.AddPages(prefix, fsys); err != nil {
+			return err
+		}
 	}
 	a.Renderer = rd
 	errs := &web.Errors{Log: a.Log, Renderer: rd}
@@ -138,12 +154,40 @@ func (a *App) wire(opt Options) error {
 	accHTTP.Routes(rt)
 	rd.AddNav(
 		web.NavItem{Path: "/", Label: "account.nav.home", Access: web.SignedIn()},
+		web.NavItem{Path: "/alerts", Label: "alert.nav.alerts", Access: web.SignedIn()},
+		web.NavItem{Path: "/reports/new", Label: "incident.nav.report", Access: web.SignedIn()},
+		web.NavItem{Path: "/checkins", Label: "checkin.nav", Access: web.SignedIn()},
+		web.NavItem{Path: "/review", Label: "incident.nav.review", Access: web.Only(web.RoleModerator, web.RoleAdmin)},
+		web.NavItem{Path: "/cases", Label: "incident.nav.cases", Access: web.Only(web.RoleModerator, web.RoleAdmin)},
 		web.NavItem{Path: "/admin/users", Label: "account.nav.users", Access: web.Only(web.RoleAdmin)},
 		web.NavItem{Path: "/admin/invites", Label: "account.nav.invites", Access: web.Only(web.RoleAdmin, web.RoleOutreach)},
 		web.NavItem{Path: "/admin/audit", Label: "account.nav.audit", Access: web.Only(web.RoleAdmin)},
 		web.NavItem{Path: "/network/orgs", Label: "account.nav.orgs", Access: web.NetworkAdmin()},
 		web.NavItem{Path: "/settings", Label: "account.nav.settings", Access: web.SignedIn()},
 	)
+	if err := a.wireNotify(rt, rd, accHTTP); err != nil {
+		return err
+	}
+	// First on the home page: a running check-in, or a sister who needs her.
+	a.wireCheckins(rt, rd, accHTTP, aopt.Hash)
+
+	// The safety loop: report → review → alert → fan-out → screen.
+	audit := a.Accounts.Audit()
+	a.Alerts = alert.NewService(a.DB, a.Keys, notifyAlerts{a}, audit, alert.Options{
+		PhoneRegion: cfg.PhoneRegion,
+		ScreenLimit: web.NewLimiter(screenInterval(cfg.ScreenPerHour), cfg.ScreenPerHour),
+	}, a.now)
+	a.Reports = incident.NewService(a.DB, a.Keys, incidentAlerts{a.Alerts}, notifyReports{a}, audit, incident.Options{
+		PhoneRegion: cfg.PhoneRegion, KeepClosed: cfg.KeepClosed, KeepDrafts: cfg.KeepDrafts, AlertTTL: cfg.AlertTTL,
+	}, a.now)
+	a.Accounts.OnDelete(a.Reports.DeleteUser)
+	a.wireSafetyPages(rt, rd, accHTTP)
+	a.sealed = append(a.sealed, incident.SealedColumns()...)
+	a.sealed = append(a.sealed, alert.SealedColumns()...)
+	a.every(time.Hour, "purge reports", a.Reports.Purge)
+	if err := a.wireRights(rt, rd); err != nil {
+		return err
+	}
 
 	rt.HandleRaw("GET /static/{hash}/{name}", assets)
 	rt.HandleRaw("GET /healthz", http.HandlerFunc(a.healthz))

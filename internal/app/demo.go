@@ -64,6 +64,10 @@ func (a *App) Seed(ctx context.Context) ([]Login, error) {
 			logins = append(logins, Login{Handle: u.Handle, Passphrase: pass, Role: role, Org: o.Slug})
 		}
 	}
+	// The first organisation's member and outreach worker are check-in buddies.
+	if err := a.seedBuddies(ctx, "member"+first.Suffix, "outreach"+first.Suffix); err != nil {
+		return nil, err
+	}
 	return logins, nil
 }
 
