@@ -85,13 +85,10 @@ func notifyUser(u account.User) notify.User {
 // notifyAlerts fans a published alert out to the users of its organisation,
 // or of every organisation for a network alert (alert.Notifier), in the
 // publishing transaction: each gets it wherever she chose to receive
-// warnings. A withdrawn alert sends nothing.
+// warnings. A withdrawal goes to the same people.
 type notifyAlerts struct{ a *App }
 
 func (n notifyAlerts) AlertPublished(ctx context.Context, tx *sql.Tx, orgID, scope, alertID string, withdrawn bool) error {
-	if withdrawn {
-		return nil
-	}
 	orgs := []string{orgID}
 	if scope == "network" {
 		all, _, err := n.a.Accounts.Store().Orgs(ctx)
@@ -109,6 +106,9 @@ func (n notifyAlerts) AlertPublished(ctx context.Context, tx *sql.Tx, orgID, sco
 			return fmt.Errorf("app: alert fan-out: %w", err)
 		}
 		msg := notify.Message{Kind: notify.KindAlertPublished, OrgID: org, Data: map[string]string{"Path": "/alerts/" + alertID}}
+		if withdrawn {
+			msg.Data = map[string]string{"Path": "/alerts", "Withdrawn": "1"}
+		}
 		if _, err := n.a.Notify.EnqueueBatch(ctx, tx, msg, ids); err != nil {
 			return err
 		}

@@ -349,3 +349,47 @@ func TestANewReportAndAPublishedAlertAreNotified(t *testing.T) {
 		}
 	})
 }
+
+// A withdrawal reaches the same people the alert did: every member who got
+// the alert gets a second message of the same kind.
+func TestAlertWithdrawalReachesTheSamePeople(t *testing.T) {
+	br := newBridge(t)
+	s := apptest.Start(t, br.option())
+	member := s.Token(t, s.Login(t, 0, web.RoleMember))
+	mod := s.Token(t, s.Login(t, 0, web.RoleModerator))
+	var created struct{ ID string }
+	if st := s.JSON(t, member, "POST", "/api/v1/reports", report("13912340000", false), &created); st != http.StatusCreated {
+		t.Fatalf("report: %d", st)
+	}
+	var pub struct{ Alert alertJSON }
+	body := map[string]any{"summary": "Do not go with him", "scope": "org", "identifiers": []map[string]string{{"kind": "phone", "value": "13912340000"}}}
+	if st := s.JSON(t, mod, "POST", "/api/v1/reports/"+created.ID+"/publish", body, &pub); st != http.StatusCreated {
+		t.Fatalf("publish: %d", st)
+	}
+	recipients := func() map[string]int {
+		br.mu.Lock()
+		defer br.mu.Unlock()
+		got := map[string]int{}
+		for _, p := range br.got {
+			if p.Kind == notify.KindAlertPublished {
+				got[p.Recipient.Handle]++
+			}
+		}
+		return got
+	}
+	apptest.WaitFor(t, 10*time.Second, func() bool { return len(recipients()) > 0 })
+	time.Sleep(300 * time.Millisecond)
+	first := recipients()
+	if st := s.JSON(t, mod, "POST", "/api/v1/alerts/"+pub.Alert.ID+"/withdraw", nil, nil); st != http.StatusOK {
+		t.Fatalf("withdraw: %d", st)
+	}
+	apptest.WaitFor(t, 10*time.Second, func() bool {
+		got := recipients()
+		for h, n := range first {
+			if got[h] != 2*n {
+				return false
+			}
+		}
+		return len(got) == len(first)
+	})
+}

@@ -655,6 +655,9 @@ func (s *Service) render(d *Delivery, r outboxRow, lang string, full bool) {
 	switch {
 	case r.Kind == KindTest:
 		id = "notify.text.test"
+	case full && r.Kind == KindAlertPublished && r.Data["Withdrawn"] != "":
+		// A withdrawal goes to the same people as the alert, under its kind.
+		id = "notify.text.alert.withdrawn"
 	case full:
 		id = "notify.text." + string(r.Kind)
 	}
