@@ -48,6 +48,8 @@ func TestDemoPrintsAddressAndOneLoginPerUserInTheContractFormat(t *testing.T) {
 	if len(orgs) != 2 {
 		t.Fatalf("demo organisations: %v", orgs)
 	}
+	// Keep reading what the demo prints, or its writes would block.
+	go io.Copy(io.Discard, pr)
 	resp, err := http.Get(m[1] + "/healthz")
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +59,6 @@ func TestDemoPrintsAddressAndOneLoginPerUserInTheContractFormat(t *testing.T) {
 	if string(body) != "ok" {
 		t.Fatalf("healthz %q", body)
 	}
-	go io.Copy(io.Discard, pr)
 	cancel()
 	select {
 	case err := <-done:
