@@ -1,0 +1,101 @@
+package app_test
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/sisterline/sisterline/internal/app/apptest"
+	"github.com/sisterline/sisterline/internal/browsertest"
+	"github.com/sisterline/sisterline/internal/programme"
+	"github.com/sisterline/sisterline/internal/web"
+)
+
+// peopleReached reads the dashboard's people-reached figure.
+func peopleReached(t *testing.T, tab context.Context, s *apptest.Server) int {
+	t.Helper()
+	browsertest.Open(t, tab, s.URL+"/programme")
+	txt := browsertest.Text(t, tab, `section[aria-labelledby="ind-people_reached"] .figure`)
+	n, err := strconv.Atoi(strings.TrimSpace(txt))
+	if err != nil {
+		t.Fatalf("people reached reads %q", txt)
+	}
+	return n
+}
+
+// TestBrowserOutreachIssuesACodeLogsAContactAndTheDashboardMoves is an
+// outreach worker on a 360×640 phone: she issues a code, logs a contact
+// with two services for it on the one-screen form, and sees people reached
+// go up by one; every programme page passes the every-page checks.
+func TestBrowserOutreachIssuesACodeLogsAContactAndTheDashboardMoves(t *testing.T) {
+	s := apptest.Start(t)
+	b := browsertest.New(t)
+	l := s.Login(t, 0, web.RoleOutreach)
+	tab := b.Tab(t, true)
+	browsertest.SignIn(t, tab, s.URL, l.Handle, l.Passphrase)
+
+	before := peopleReached(t, tab, s)
+	browsertest.Screenshot(t, tab, "programme-dashboard-before")
+
+	browsertest.Open(t, tab, s.URL+"/programme/codes/new")
+	if st := browsertest.Submit(t, tab, `form[action="/programme/codes"] button[type=submit]`); st != http.StatusOK {
+		t.Fatalf("issue code: status %d", st)
+	}
+	code := strings.TrimSpace(browsertest.Text(t, tab, "#member-code"))
+	if _, err := programme.ParseCode(code); err != nil {
+		t.Fatalf("card shows %q: %v", code, err)
+	}
+	if strings.Contains(browsertest.Location(t, tab), strings.ReplaceAll(code, "-", "")) {
+		t.Error("the code is in the address")
+	}
+	checkCurrent(t, b, tab, s)
+	browsertest.Screenshot(t, tab, "programme-card")
+
+	browsertest.Open(t, tab, s.URL+"/programme/contacts/new")
+	checkCurrent(t, b, tab, s)
+	browsertest.Fill(t, tab, "#member_codes", code)
+	browsertest.Click(t, tab, `input[name=services][value=condoms]`)
+	browsertest.Click(t, tab, `input[name=services][value=hiv_self_test]`)
+	browsertest.Screenshot(t, tab, "programme-contact-form")
+	if st := browsertest.Submit(t, tab, `form[action="/programme/contacts"] button[type=submit]`); st != http.StatusOK {
+		t.Fatalf("save contact: status %d", st)
+	}
+	if flash := browsertest.Text(t, tab, ".flash"); flash != s.Text("zh-CN", "flash.programme.contact_saved") {
+		t.Errorf("after saving: %q", flash)
+	}
+
+	if after := peopleReached(t, tab, s); after != before+1 {
+		t.Errorf("people reached %d → %d, want +1", before, after)
+	}
+	browsertest.Screenshot(t, tab, "programme-dashboard-after")
+
+	for _, p := range []page{
+		{path: "/programme"}, {path: "/programme?period=" + programme.Year(s.Programme.Today()).ID},
+		{path: "/programme/contacts/new"}, {path: "/programme/codes/new"}, {path: "/programme/referrals"},
+		{path: "/programme/sessions/new"}, {path: "/programme/trainings/new"}, {path: "/programme/projects"},
+	} {
+		checkPage(t, b, tab, s, p)
+	}
+	// A bad code re-renders the form with each code's reason.
+	browsertest.Open(t, tab, s.URL+"/programme/contacts/new")
+	browsertest.Fill(t, tab, "#member_codes", code+" ABCD-EF2")
+	if st := browsertest.Submit(t, tab, `form[action="/programme/contacts"] button[type=submit]`); st != http.StatusUnprocessableEntity {
+		t.Fatalf("bad code: status %d", st)
+	}
+	if got := browsertest.Value(t, tab, "#member_codes"); got != code+" ABCD-EF2" {
+		t.Errorf("codes after the failed save: %q", got)
+	}
+	checkCurrent(t, b, tab, s)
+
+	t.Run("admin-and-network-en", func(t *testing.T) {
+		admin := s.Login(t, 0, web.RoleAdmin) // also the network admin
+		tab := b.Tab(t, true)
+		browsertest.SignIn(t, tab, s.URL, admin.Handle, admin.Passphrase)
+		for _, p := range []page{{path: "/programme/settings"}, {path: "/programme/network"}, {path: "/programme?period=" + programme.Quarter(s.Programme.Today()).ID}} {
+			checkPage(t, b, tab, s, p)
+		}
+		browsertest.Screenshot(t, tab, "programme-dashboard-quarter")
+	})
+}

@@ -1,0 +1,273 @@
+package app_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/sisterline/sisterline/internal/app/apptest"
+	"github.com/sisterline/sisterline/internal/programme"
+	"github.com/sisterline/sisterline/internal/web"
+)
+
+type indicatorsJSON struct {
+	Indicators []struct {
+		ID          string   `json:"id"`
+		Value       *float64 `json:"value"`
+		Numerator   *int64   `json:"numerator"`
+		Denominator *int64   `json:"denominator"`
+		Suppressed  bool     `json:"suppressed"`
+	} `json:"indicators"`
+}
+
+func (in indicatorsJSON) value(t *testing.T, id string) *float64 {
+	t.Helper()
+	for _, x := range in.Indicators {
+		if x.ID == id {
+			return x.Value
+		}
+	}
+	t.Fatalf("no indicator %s", id)
+	return nil
+}
+
+// getAPI fetches a raw answer with a bearer token.
+func getAPI(t *testing.T, s *apptest.Server, token, path string) (int, []byte, http.Header) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", s.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, resp.Header
+}
+
+func TestProgrammeAPIRecordsAndCountsByCode(t *testing.T) {
+	s := apptest.Start(t)
+	outreach := s.Token(t, s.Login(t, 0, web.RoleOutreach))
+	member := s.Token(t, s.Login(t, 0, web.RoleMember))
+	otherOutreach := s.Token(t, s.Login(t, 1, web.RoleOutreach))
+	today := time.Now().UTC().Format(time.DateOnly)
+	month := programme.Month(time.Now().UTC())
+
+	var before indicatorsJSON
+	q := "/api/v1/indicators?from=" + month.FromDay() + "&to=" + month.ToDay()
+	if st := s.JSON(t, outreach, "GET", q, nil, &before); st != http.StatusOK {
+		t.Fatalf("indicators: %d", st)
+	}
+
+	var code struct{ Code string }
+	if st := s.JSON(t, outreach, "POST", "/api/v1/member-codes", map[string]string{"age_band": "20-24", "gender": "female"}, &code); st != http.StatusCreated {
+		t.Fatalf("issue code: %d", st)
+	}
+	if _, err := programme.ParseCode(code.Code); err != nil {
+		t.Fatalf("issued code %q does not parse: %v", code.Code, err)
+	}
+	if st := s.JSON(t, member, "POST", "/api/v1/member-codes", map[string]string{}, nil); st != http.StatusNotFound {
+		t.Errorf("member issued a code: %d", st)
+	}
+
+	contact := map[string]any{"kind": "contact", "on": today, "mode": "individual", "member_codes": []string{code.Code}, "services": []string{"condoms", "hiv_self_test"}}
+	var made struct{ ID string }
+	if st := s.JSON(t, outreach, "POST", "/api/v1/activities", contact, &made); st != http.StatusCreated || made.ID == "" {
+		t.Fatalf("contact: %d", st)
+	}
+	// Another organisation does not know the code: 422, not a count.
+	var bad struct {
+		Error struct{ Code, Message string }
+	}
+	if st := s.JSON(t, otherOutreach, "POST", "/api/v1/activities", contact, &bad); st != http.StatusUnprocessableEntity || bad.Error.Code != "invalid" {
+		t.Errorf("other org's code: %d %+v", st, bad)
+	}
+	typo := []byte(code.Code)
+	typo[0] = map[bool]byte{true: '3', false: '2'}[typo[0] == '2']
+	contact["member_codes"] = []string{string(typo)}
+	if st := s.JSON(t, outreach, "POST", "/api/v1/activities", contact, &bad); st != http.StatusUnprocessableEntity || !strings.Contains(bad.Error.Message, string(typo)) {
+		t.Errorf("typo code: %d %+v", st, bad)
+	}
+
+	var after indicatorsJSON
+	s.JSON(t, outreach, "GET", q, nil, &after)
+	if b, a := *before.value(t, "people_reached"), *after.value(t, "people_reached"); a != b+1 {
+		t.Errorf("people reached %v → %v, want +1", b, a)
+	}
+
+	// Referral made now, outcome recorded; another organisation gets 404.
+	var ref struct{ ID string }
+	if st := s.JSON(t, outreach, "POST", "/api/v1/referrals", map[string]string{"member_code": code.Code, "on": today, "service": "pep_referral", "to": "Clinic"}, &ref); st != http.StatusCreated {
+		t.Fatalf("referral: %d", st)
+	}
+	if st := s.JSON(t, otherOutreach, "POST", "/api/v1/referrals/"+ref.ID+"/outcome", map[string]string{"status": "linked", "on": today}, nil); st != http.StatusNotFound {
+		t.Errorf("other org's referral: %d, want 404", st)
+	}
+	if st := s.JSON(t, outreach, "POST", "/api/v1/referrals/"+ref.ID+"/outcome", map[string]string{"status": "linked", "on": today}, nil); st != http.StatusOK {
+		t.Errorf("outcome: %d", st)
+	}
+
+	// Training with participants as codes and with scores.
+	tr := map[string]any{"kind": "training", "on": today, "title": "Rights", "modules": []string{"legal_information"}, "participants": []any{code.Code, map[string]any{"code": code.Code, "pre_score": 40, "post_score": 80}}}
+	if st := s.JSON(t, outreach, "POST", "/api/v1/activities", tr, nil); st != http.StatusCreated {
+		t.Errorf("training: %d", st)
+	}
+	// Members see no figures at all.
+	if st := s.JSON(t, member, "GET", q, nil, nil); st != http.StatusNotFound {
+		t.Errorf("member indicators: %d, want 404", st)
+	}
+	// Nothing of the code in the log.
+	if strings.Contains(s.Log(), code.Code) || strings.Contains(s.Log(), strings.ReplaceAll(code.Code, "-", "")) {
+		t.Error("a member code reached the log")
+	}
+}
+
+func TestNetworkIndicatorsAreSuppressed(t *testing.T) {
+	s := apptest.Start(t)
+	netAdmin := s.Token(t, s.Login(t, 0, web.RoleAdmin))
+	admin2 := s.Token(t, s.Login(t, 1, web.RoleAdmin))
+	month := programme.Month(time.Now().UTC())
+	q := "/api/v1/indicators?from=" + month.FromDay() + "&to=" + month.ToDay() + "&scope=network"
+	var net indicatorsJSON
+	if st := s.JSON(t, netAdmin, "GET", q, nil, &net); st != http.StatusOK {
+		t.Fatalf("network indicators: %d", st)
+	}
+	for _, x := range net.Indicators {
+		if x.Suppressed != (x.Value == nil && x.Numerator == nil) && x.Suppressed {
+			t.Errorf("%s suppressed but shows a value", x.ID)
+		}
+		if x.Value != nil && (x.ID == "people_reached" || x.ID == "contacts" || x.ID == "people_trained") && *x.Value < programme.DefaultThreshold {
+			t.Errorf("%s = %v published across the network", x.ID, *x.Value)
+		}
+		if x.Numerator != nil && *x.Numerator < programme.DefaultThreshold {
+			t.Errorf("%s numerator %d published", x.ID, *x.Numerator)
+		}
+	}
+	// Not a network admin: 404; a custom range: 422.
+	if st := s.JSON(t, admin2, "GET", q, nil, nil); st != http.StatusNotFound {
+		t.Errorf("org admin on network scope: %d, want 404", st)
+	}
+	if st := s.JSON(t, netAdmin, "GET", "/api/v1/indicators?from="+month.FromDay()+"&to="+month.From.AddDate(0, 0, 9).Format(time.DateOnly)+"&scope=network", nil, nil); st != http.StatusUnprocessableEntity {
+		t.Errorf("custom range on network scope: %d, want 422", st)
+	}
+}
+
+func TestExportsReadBackAndHoldNoCode(t *testing.T) {
+	s := apptest.Start(t)
+	admin := s.Login(t, 0, web.RoleAdmin)
+	token := s.Token(t, admin)
+	period := programme.Month(time.Now().UTC()).ID
+
+	// DHIS2 needs a mapping first.
+	if st, _, _ := getAPI(t, s, token, "/api/v1/export/dhis2?period="+period); st != http.StatusUnprocessableEntity {
+		t.Errorf("dhis2 without mapping: %d, want 422", st)
+	}
+	c := s.SignInPages(t, admin)
+	mapping := `{"org_unit": "ImspTQPwCqd", "elements": {"people_reached": {"data_element": "fbfJHSPpUQD", "category_option_combo": "HllvX50cXC0"}, "contacts": {"data_element": "cYeuwXTCPkU"}, "people_reached/gender/female": {"data_element": "fbfJHSPpUQD", "category_option_combo": "rQLFnNXXIL0"}}}`
+	p := c.Post("/programme/settings", url.Values{"population": {"200"}, "condoms_per_month": {"20"}, "threshold": {"5"}, "dhis2": {mapping}})
+	apptest.WantRedirect(t, p, "/programme/settings")
+	bad := c.Post("/programme/settings", url.Values{"population": {"200"}, "condoms_per_month": {"20"}, "threshold": {"2"}, "dhis2": {`{"org_unit": "x"}`}})
+	apptest.WantPage(t, bad, http.StatusUnprocessableEntity, s.Text("zh-CN", "programme.error.threshold"), `{&#34;org_unit&#34;: &#34;x&#34;}`)
+
+	st, body, _ := getAPI(t, s, token, "/api/v1/export/dhis2?period="+period)
+	if st != http.StatusOK {
+		t.Fatalf("dhis2: %d %s", st, body)
+	}
+	if err := programme.ValidateDataValueSet(body); err != nil {
+		t.Fatalf("dhis2 document invalid: %v\n%s", err, body)
+	}
+	var doc programme.DataValueSet
+	if err := json.Unmarshal(body, &doc); err != nil || doc.Period != period || doc.OrgUnit != "ImspTQPwCqd" || len(doc.DataValues) == 0 {
+		t.Fatalf("dhis2 document: %+v %v", doc, err)
+	}
+
+	// CSV and XLSX carry the same figures.
+	csvPage := c.Get("/programme/export.csv?period=" + period)
+	xlsxPage := c.Get("/programme/export.xlsx?period=" + period)
+	if csvPage.Status != http.StatusOK || xlsxPage.Status != http.StatusOK {
+		t.Fatalf("exports: %d %d", csvPage.Status, xlsxPage.Status)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader([]byte(xlsxPage.Body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := f.GetRows("Sheet1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr := csv.NewReader(strings.NewReader(strings.TrimPrefix(csvPage.Body, "\ufeff")))
+	cr.FieldsPerRecord = -1
+	csvRows, err := cr.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != len(csvRows) || len(rows) < 10 {
+		t.Fatalf("XLSX has %d rows, CSV %d", len(rows), len(csvRows))
+	}
+	for i, row := range rows {
+		for j, cell := range row {
+			if j >= len(csvRows[i]) || cell == csvRows[i][j] {
+				continue
+			}
+			a, errA := strconv.ParseFloat(cell, 64)
+			b, errB := strconv.ParseFloat(csvRows[i][j], 64)
+			if errA != nil || errB != nil || math.Abs(a-b) > 1e-9 {
+				t.Errorf("row %d col %d: XLSX %q, CSV %q", i, j, cell, csvRows[i][j])
+			}
+		}
+	}
+	for _, body := range []string{csvPage.Body, xlsxPage.Body, string(body)} {
+		if strings.Contains(body, "member_code") {
+			t.Error("an export names member codes")
+		}
+	}
+	// Custom ranges do not leave the organisation.
+	if st, _, _ := getAPI(t, s, token, "/programme/export.csv?period=2026-11"); st != http.StatusUnprocessableEntity && st != http.StatusNotFound {
+		t.Errorf("export of a bad period: %d", st)
+	}
+}
+
+func TestContactFormKeepsWhatWasTypedAndNamesEachBadCode(t *testing.T) {
+	s := apptest.Start(t)
+	c := s.SignInPages(t, s.Login(t, 0, web.RoleOutreach))
+	apptest.WantPage(t, c.Get("/programme/contacts/new"), http.StatusOK, s.Text("zh-CN", "programme.contact.title"))
+	p := c.Post("/programme/contacts", url.Values{"on": {time.Now().UTC().Format(time.DateOnly)}, "mode": {"small_group"},
+		"member_codes": {"ABCD-EF2, 2222-222"}, "services": {"condoms", "legal_info"}, "condoms": {"12"}})
+	apptest.WantPage(t, p, http.StatusUnprocessableEntity, "ABCD-EF2, 2222-222", `value="small_group" checked`, `value="legal_info" checked`, `value="12"`,
+		s.Text("zh-CN", "programme.error.code_check"))
+	// A good code saves and lands back on the form.
+	code, err := s.Programme.IssueCode(t.Context(), &web.Principal{OrgID: orgID(t, s, 0), Role: web.RoleOutreach}, programme.CodeInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	apptest.WantRedirect(t, c.Post("/programme/contacts", url.Values{"on": {time.Now().UTC().Format(time.DateOnly)}, "mode": {"individual"}, "member_codes": {programme.FormatCode(code.Code)}, "services": {"condoms"}}), "/programme/contacts/new")
+	// The card page shows a fresh code, which is in no address.
+	card := c.Post("/programme/codes", url.Values{"age_band": {"25-29"}})
+	apptest.WantPage(t, card, http.StatusOK, s.Text("zh-CN", "programme.card.title"))
+	// The dashboard and projects render for staff; members get 404.
+	apptest.WantPage(t, c.Get("/programme"), http.StatusOK, s.Text("zh-CN", "programme.ind.people_reached"), "<svg")
+	apptest.WantPage(t, c.Get("/programme/projects"), http.StatusOK, "Safer work, better health")
+	m := s.SignInPages(t, s.Login(t, 0, web.RoleMember))
+	if p := m.Get("/programme"); p.Status != http.StatusNotFound {
+		t.Errorf("member dashboard: %d", p.Status)
+	}
+}
+
+func orgID(t *testing.T, s *apptest.Server, i int) string {
+	t.Helper()
+	o, err := s.Accounts.Store().OrgBySlug(t.Context(), s.Login(t, i, web.RoleAdmin).Org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o.ID
+}

@@ -1,0 +1,85 @@
+package programme
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/sisterline/sisterline/internal/db"
+	"github.com/sisterline/sisterline/internal/db/dbtest"
+)
+
+// TestSummariesAgreeWithTheContacts checks the fast path (the code-year and
+// day summaries kept on insert) against the contacts themselves, for every
+// month, quarter and the year of random records, on both engines.
+func TestSummariesAgreeWithTheContacts(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		ctx := context.Background()
+		rng := rand.New(rand.NewPCG(9, 9))
+		bands := append(AgeBands(), "")
+		codes := make([]string, 25)
+		for i := range codes {
+			codes[i] = e.codes(e.orgA, 1, CodeInput{AgeBand: bands[rng.IntN(len(bands))], Gender: []string{"female", "", "transgender"}[rng.IntN(3)]})[0]
+		}
+		svcs := []string{"condoms", "lubricant", "hiv_self_test", "legal_info", "pep_referral", "other"}
+		for range 150 {
+			var reached []string
+			for range 1 + rng.IntN(3) {
+				reached = append(reached, codes[rng.IntN(len(codes))])
+			}
+			var given []string
+			for _, s := range svcs {
+				if rng.IntN(4) == 0 {
+					given = append(given, s)
+				}
+			}
+			on := fmt.Sprintf("2026-%02d-%02d", 1+rng.IntN(12), 1+rng.IntN(28))
+			mode := Modes()[rng.IntN(3)]
+			if _, err := e.svc.RecordContact(ctx, e.outreach(e.orgA), Contact{On: on, Mode: mode, Codes: reached, Services: given, Condoms: int64(rng.IntN(5))}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		st, _ := e.svc.store.Settings(ctx, e.orgA)
+		var periods []Period
+		for m := 1; m <= 12; m++ {
+			p, _ := ParsePeriod(fmt.Sprintf("2026%02d", m))
+			periods = append(periods, p)
+		}
+		for q := 1; q <= 4; q++ {
+			p, _ := ParsePeriod(fmt.Sprintf("2026Q%d", q))
+			periods = append(periods, p)
+		}
+		year, _ := ParsePeriod("2026")
+		periods = append(periods, year)
+		for _, p := range periods {
+			if _, _, _, ok := monthSpan(p); !ok {
+				t.Fatalf("%s is not whole months", p.ID)
+			}
+			fast, err := e.svc.collect(ctx, e.orgA, p, st, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			from, to := p.FromDay(), p.ToDay()
+			s := e.svc.store
+			reached, _ := s.peopleReached(ctx, e.orgA, from, to)
+			contacts, _ := s.personContacts(ctx, e.orgA, from, to)
+			w := lastThreeMonths(p)
+			covDen, covNum, _ := s.coverage(ctx, e.orgA, w.FromDay(), w.ToDay(), serviceBits(st))
+			m := monthOfEnd(p)
+			month, _ := s.peopleReached(ctx, e.orgA, m.FromDay(), m.ToDay())
+			attrs, _ := s.reachedByAttrs(ctx, e.orgA, from, to)
+			condoms, _ := s.scalar(ctx, "condoms", `SELECT coalesce(sum(condoms), 0) FROM programme_activities WHERE org_id = $1 AND on_date >= $2 AND on_date <= $3`, e.orgA, from, to)
+			got := []int64{fast.reached, fast.contacts, fast.covReached, fast.covCovered, fast.monthReached, fast.condoms}
+			want := []int64{reached, contacts, covDen, covNum, month, condoms}
+			if !slices.Equal(got, want) {
+				t.Errorf("%s: summaries give reached, contacts, coverage, month, condoms = %v; contacts give %v", p.ID, got, want)
+			}
+			if b1, b2 := breakdowns(fast), breakdowns(raw{attrs: attrs}); fmt.Sprint(b1) != fmt.Sprint(b2) {
+				t.Errorf("%s: breakdowns differ:\n%v\n%v", p.ID, b1, b2)
+			}
+		}
+	})
+}
