@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pquerna/otp"
@@ -66,8 +68,12 @@ type Service struct {
 	now   func() time.Time
 	log   *slog.Logger
 	// dummyHash is verified against when a handle does not exist, so a wrong
-	// handle costs the same time as a wrong passphrase.
-	dummyHash string
+	// handle costs the same time as a wrong passphrase. It is made on first
+	// use, not at start: each hash costs tens of milliseconds and 64 MiB.
+	dummyHash func() string
+	// hashing admits at most as many passphrase hashes at once as there are
+	// cores: each holds 64 MiB, and a burst of sign-ins must not exhaust memory.
+	hashing chan struct{}
 	// onDelete are called, in the deleting transaction, to remove what is
 	// only the user's in other capabilities.
 	onDelete []func(ctx context.Context, tx *sql.Tx, userID string) error
@@ -77,7 +83,8 @@ type Service struct {
 func NewService(d *db.DB, keys *seal.Keyring, opt Options, now func() time.Time, log *slog.Logger) *Service {
 	return &Service{
 		store: NewStore(d, keys), audit: NewAudit(d, now), keys: keys, db: d, opt: opt, now: now, log: log,
-		dummyHash: seal.HashPassphrase(rand.Text(), opt.Hash),
+		dummyHash: sync.OnceValue(func() string { return seal.HashPassphrase(rand.Text(), opt.Hash) }),
+		hashing:   make(chan struct{}, max(1, runtime.GOMAXPROCS(0))),
 	}
 }
 
@@ -111,6 +118,10 @@ func (s *Service) Bootstrap(ctx context.Context, orgName, orgSlug, handle, pass,
 	if err := CheckPassphrase("passphrase", pass); err != nil {
 		return User{}, err
 	}
+	hash, err := s.hash(ctx, pass)
+	if err != nil {
+		return User{}, err
+	}
 	now := s.clock()
 	u := User{ID: db.NewID(), Handle: display, Role: web.RoleAdmin, NetworkAdmin: true, Lang: lang, CreatedAt: now}
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
@@ -124,7 +135,7 @@ func (s *Service) Bootstrap(ctx context.Context, orgName, orgSlug, handle, pass,
 			return err
 		}
 		u.OrgID, u.OrgSlug = org.ID, org.Slug
-		if err := s.store.insertUser(ctx, tx, u, key, seal.HashPassphrase(pass, s.opt.Hash)); err != nil {
+		if err := s.store.insertUser(ctx, tx, u, key, hash); err != nil {
 			return err
 		}
 		return s.audit.Append(ctx, tx, org.ID, u.ID, "user.bootstrap", "user", u.ID)
@@ -269,7 +280,10 @@ func (s *Service) Register(ctx context.Context, code, handle, pass, lang string)
 	}
 	now := s.clock()
 	u := User{ID: db.NewID(), Handle: display, Lang: lang, CreatedAt: now}
-	hash := seal.HashPassphrase(pass, s.opt.Hash)
+	hash, err := s.hash(ctx, pass)
+	if err != nil {
+		return User{}, err
+	}
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
 		inv, err := s.store.inviteByCode(ctx, tx, code)
 		if err != nil || inv.Status(now) != "open" {
@@ -327,7 +341,7 @@ func (s *Service) SignIn(ctx context.Context, in SignIn) (Session, error) {
 	}
 	_, key, herr := NormalizeHandle(in.Handle)
 	if herr != nil || in.Passphrase == "" || len(in.Passphrase) > 4*MaxPassphrase {
-		_, _, _ = seal.VerifyPassphrase(in.Passphrase, s.dummyHash, s.opt.Hash)
+		_, _, _ = s.verify(ctx, in.Passphrase, s.dummyHash())
 		return Session{}, errSignIn
 	}
 	u, err := s.store.userByHandle(ctx, s.db, key)
@@ -340,11 +354,14 @@ func (s *Service) SignIn(ctx context.Context, in SignIn) (Session, error) {
 			return Session{}, apperr.New(apperr.RateLimited, "error.rate_limited")
 		}
 	}
-	hash := s.dummyHash
-	if found {
-		hash = u.passHash
+	hash := u.passHash
+	if !found {
+		hash = s.dummyHash()
 	}
-	ok, rehash, err := seal.VerifyPassphrase(in.Passphrase, hash, s.opt.Hash)
+	ok, rehash, err := s.verify(ctx, in.Passphrase, hash)
+	if apperr.Is(err, apperr.RateLimited) {
+		return Session{}, err
+	}
 	if err != nil {
 		return Session{}, fmt.Errorf("account: verify passphrase: %w", err)
 	}
@@ -352,7 +369,11 @@ func (s *Service) SignIn(ctx context.Context, in SignIn) (Session, error) {
 		return Session{}, errSignIn
 	}
 	if rehash {
-		if err := s.store.setPassHash(ctx, s.db, u.ID, seal.HashPassphrase(in.Passphrase, s.opt.Hash)); err != nil {
+		h, err := s.hash(ctx, in.Passphrase)
+		if err != nil {
+			return Session{}, err
+		}
+		if err := s.store.setPassHash(ctx, s.db, u.ID, h); err != nil {
 			return Session{}, err
 		}
 	}
@@ -511,7 +532,7 @@ func (s *Service) checkPassphrase(ctx context.Context, userID, field, pass strin
 	if err != nil {
 		return err
 	}
-	ok, _, err := seal.VerifyPassphrase(pass, u.passHash, s.opt.Hash)
+	ok, _, err := s.verify(ctx, pass, u.passHash)
 	if err != nil {
 		return fmt.Errorf("account: verify passphrase: %w", err)
 	}
@@ -596,8 +617,12 @@ func (s *Service) ChangePassphrase(ctx context.Context, p *web.Principal, old, n
 	if err := CheckPassphrase("new_passphrase", next); err != nil {
 		return err
 	}
+	hash, err := s.hash(ctx, next)
+	if err != nil {
+		return err
+	}
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
-		if err := s.store.setPassHash(ctx, tx, p.UserID, seal.HashPassphrase(next, s.opt.Hash)); err != nil {
+		if err := s.store.setPassHash(ctx, tx, p.UserID, hash); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2`, p.UserID, p.SessionID); err != nil {
@@ -782,3 +807,41 @@ func (s *Service) Purge(ctx context.Context) error {
 // isAdmin reports whether p administers her organisation. The routes check
 // this too; the service checks again so no caller can forget.
 func isAdmin(p *web.Principal) bool { return p != nil && p.Role == web.RoleAdmin }
+
+// errBusy is what a caller gets when passphrase hashing is saturated for
+// longer than a person would wait.
+var errBusy = apperr.New(apperr.RateLimited, "error.rate_limited")
+
+// admit waits for a hashing slot, at most a few seconds.
+func (s *Service) admit(ctx context.Context) (func(), error) {
+	t := time.NewTimer(5 * time.Second)
+	defer t.Stop()
+	select {
+	case s.hashing <- struct{}{}:
+		return func() { <-s.hashing }, nil
+	case <-t.C:
+		return nil, errBusy
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// hash hashes a passphrase once a hashing slot is free.
+func (s *Service) hash(ctx context.Context, pass string) (string, error) {
+	done, err := s.admit(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer done()
+	return seal.HashPassphrase(pass, s.opt.Hash), nil
+}
+
+// verify checks a passphrase against a hash once a hashing slot is free.
+func (s *Service) verify(ctx context.Context, pass, hash string) (ok, rehash bool, err error) {
+	done, err := s.admit(ctx)
+	if err != nil {
+		return false, false, err
+	}
+	defer done()
+	return seal.VerifyPassphrase(pass, hash, s.opt.Hash)
+}

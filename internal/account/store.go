@@ -298,13 +298,18 @@ func (s *Store) insertSession(ctx context.Context, q db.Querier, hash []byte, r 
 
 func (s *Store) session(ctx context.Context, hash []byte) (sessionRow, userRow, Org, error) {
 	var sr sessionRow
-	row := s.db.QueryRowContext(ctx, `SELECT s.user_id, s.kind, s.second_ok, s.created_at, s.last_seen_at, s.expires_at, `+userCols+`, o.require_2fa_staff
-		FROM sessions s JOIN users u ON u.id = s.user_id JOIN orgs o ON o.id = u.org_id WHERE s.token_hash = $1`, hash)
+	// Every signed-in request runs this: prepared once.
+	st, err := s.db.Stmt(ctx, `SELECT s.user_id, s.kind, s.second_ok, s.created_at, s.last_seen_at, s.expires_at, `+userCols+`, o.require_2fa_staff
+		FROM sessions s JOIN users u ON u.id = s.user_id JOIN orgs o ON o.id = u.org_id WHERE s.token_hash = $1`)
+	if err != nil {
+		return sr, userRow{}, Org{}, fmt.Errorf("account: session: %w", err)
+	}
+	row := st.QueryRowContext(ctx, hash)
 	var ur userRow
 	var org Org
 	var handleEnc, totpEnc []byte
 	var role string
-	err := row.Scan(&sr.UserID, &sr.Kind, &sr.SecondOK, &sr.Created, &sr.LastSeen, &sr.Expires,
+	err = row.Scan(&sr.UserID, &sr.Kind, &sr.SecondOK, &sr.Created, &sr.LastSeen, &sr.Expires,
 		&ur.ID, &ur.OrgID, &ur.OrgSlug, &handleEnc, &role, &ur.NetworkAdmin, &ur.Lang, &totpEnc, &ur.totpStep, &ur.passHash, &ur.CreatedAt, &org.Require2FAStaff)
 	if err != nil {
 		return sr, ur, org, fmt.Errorf("account: session: %w", db.Map(err))

@@ -27,6 +27,7 @@ import (
 	"github.com/sisterline/sisterline/internal/db"
 	"github.com/sisterline/sisterline/internal/incident"
 	"github.com/sisterline/sisterline/internal/notify"
+	"github.com/sisterline/sisterline/internal/programme"
 	"github.com/sisterline/sisterline/internal/rights"
 	"github.com/sisterline/sisterline/internal/seal"
 	"github.com/sisterline/sisterline/internal/web"
@@ -48,20 +49,21 @@ type Options struct {
 
 // App is a wired Sisterline.
 type App struct {
-	Config   config.Config
-	DB       *db.DB
-	Keys     *seal.Keyring
-	Log      *slog.Logger
-	Accounts *account.Service
-	Alerts   *alert.Service
-	Reports  *incident.Service
-	Notify   *notify.Service
-	Checkins *checkin.Service
-	Rights   *rights.Service
-	Router   *web.Router
-	Renderer *web.Renderer
-	Handler  http.Handler
-	Registry *prometheus.Registry
+	Config    config.Config
+	DB        *db.DB
+	Keys      *seal.Keyring
+	Log       *slog.Logger
+	Accounts  *account.Service
+	Alerts    *alert.Service
+	Reports   *incident.Service
+	Notify    *notify.Service
+	Checkins  *checkin.Service
+	Rights    *rights.Service
+	Programme *programme.Service
+	Router    *web.Router
+	Renderer  *web.Renderer
+	Handler   http.Handler
+	Registry  *prometheus.Registry
 
 	now      func() time.Time
 	server   *http.Server
@@ -120,7 +122,7 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 // messages.
 func (a *App) wire(opt Options) error {
 	cfg := a.Config
-	fss := []fs.FS{web.FrameFS(), account.Files(), incident.Files(), alert.Files(), notify.Files(), rights.Files(), checkin.Files()}
+	fss := []fs.FS{web.FrameFS(), account.Files(), incident.Files(), alert.Files(), notify.Files(), rights.Files(), checkin.Files(), programme.Files()}
 	catalog, err := web.NewCatalog(a.Log, fss...)
 	if err != nil {
 		return err
@@ -133,7 +135,7 @@ func (a *App) wire(opt Options) error {
 	if err != nil {
 		return err
 	}
-	for prefix, fsys := range map[string]fs.FS{"account": account.Files(), "incident": incident.Files(), "alert": alert.Files(), "notify": notify.Files(), "rights": rights.Files(), "checkin": checkin.Files()} {
+	for prefix, fsys := range map[string]fs.FS{"account": account.Files(), "incident": incident.Files(), "alert": alert.Files(), "notify": notify.Files(), "rights": rights.Files(), "checkin": checkin.Files(), "programme": programme.Files()} {
 		if err := rd.AddPages(prefix, fsys); err != nil {
 			return err
 		}
@@ -185,9 +187,11 @@ func (a *App) wire(opt Options) error {
 	a.sealed = append(a.sealed, incident.SealedColumns()...)
 	a.sealed = append(a.sealed, alert.SealedColumns()...)
 	a.every(time.Hour, "purge reports", a.Reports.Purge)
+	a.bg = append(a.bg, func(ctx context.Context) { a.Alerts.RunScreenCounts(ctx, a.Log) })
 	if err := a.wireRights(rt, rd); err != nil {
 		return err
 	}
+	a.wireProgramme(rt, rd)
 
 	rt.HandleRaw("GET /static/{hash}/{name}", assets)
 	rt.HandleRaw("GET /healthz", http.HandlerFunc(a.healthz))
@@ -249,7 +253,9 @@ func (a *App) every(interval time.Duration, name string, fn func(context.Context
 func (a *App) healthz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := a.DB.Migrated(ctx); err != nil {
+	// New migrated the database before the server started; what can fail
+	// since is the database being reachable.
+	if err := a.DB.PingContext(ctx); err != nil {
 		http.Error(w, "unavailable", http.StatusServiceUnavailable)
 		return
 	}

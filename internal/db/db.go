@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -44,6 +45,29 @@ type DB struct {
 	Dialect Dialect
 	// Path is the SQLite file, empty on PostgreSQL.
 	Path string
+	// writer is held by the one transaction of this process that writes,
+	// on SQLite (nil on PostgreSQL); see InTx.
+	writer chan struct{}
+	// stmts caches the prepared statements of hot queries (see Stmt).
+	stmts sync.Map // query → *sql.Stmt
+}
+
+// Stmt returns a prepared statement for query, prepared once and reused: for
+// the few queries every request runs (the session look-up), where compiling
+// the SQL each time is a quarter of the request's cost on SQLite.
+func (d *DB) Stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := d.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := d.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("db: prepare: %w", err)
+	}
+	if prev, loaded := d.stmts.LoadOrStore(query, st); loaded {
+		_ = st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
 }
 
 // Querier is what stores run SQL on: a *sql.DB or a *sql.Tx.
@@ -100,7 +124,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		_ = sdb.Close()
 		return nil, fmt.Errorf("db: ping sqlite: %w", err)
 	}
-	return &DB{DB: sdb, Dialect: SQLite, Path: path}, nil
+	return &DB{DB: sdb, Dialect: SQLite, Path: path, writer: make(chan struct{}, 1)}, nil
 }
 
 func openPostgres(ctx context.Context, dsn string) (*DB, error) {
@@ -162,10 +186,34 @@ func (d *DB) Migrated(ctx context.Context) error {
 	return nil
 }
 
+// writerWait is how long InTx waits for SQLite's one writer, like busy_timeout.
+const writerWait = 10 * time.Second
+
 // InTx runs fn in a transaction, committing when fn returns nil and rolling
 // back otherwise. On SQLite the transaction takes the write lock at once
 // (_txlock=immediate), so read-then-write inside fn cannot deadlock.
+//
+// On SQLite, transactions of this process also wait for each other here,
+// before they take a connection: a transaction waiting inside SQLite holds
+// a pooled connection while it sleeps in the busy handler (up to 100 ms a
+// try), so a few of them could take every connection and leave none for a
+// read the running transaction makes through the pool — which then waits
+// for them while they wait for it, until busy_timeout. Waiting here hands
+// the lock over at once and keeps connections free for readers.
 func (d *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	if d.writer != nil {
+		t := time.NewTimer(writerWait)
+		select {
+		case d.writer <- struct{}{}:
+			t.Stop()
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("db: begin: %w", ctx.Err())
+		case <-t.C:
+			return errors.New("db: begin: the database stayed busy")
+		}
+		defer func() { <-d.writer }()
+	}
 	tx, err := d.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("db: begin: %w", err)
