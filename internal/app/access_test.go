@@ -147,7 +147,7 @@ type wildcard struct {
 // then its wildcard gets a random id, which belongs to no one.
 func wildcards(t *testing.T) map[string]wildcard {
 	asset := strings.Split(staticURL(t, "style.css"), "/") // "", "static", hash, name
-	return map[string]wildcard{
+	m := map[string]wildcard{
 		"{hash}":                             {notID: true, make: func(*testing.T, *apptest.Server, int) string { return asset[2] }},
 		"{name}":                             {notID: true, make: func(*testing.T, *apptest.Server, int) string { return asset[3] }},
 		"POST /admin/users/{id}/role {id}":   {make: userOfOtherOrg},
@@ -171,6 +171,10 @@ func wildcards(t *testing.T) map[string]wildcard {
 			return inv.ID
 		}},
 	}
+	for k, v := range checkinWildcards() {
+		m[k] = v
+	}
+	return m
 }
 
 // staticURL is the versioned path of a static file, as pages link it.

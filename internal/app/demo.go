@@ -68,6 +68,9 @@ func (a *App) Seed(ctx context.Context) ([]Login, error) {
 	if err := a.seedBuddies(ctx, "member"+first.Suffix, "outreach"+first.Suffix); err != nil {
 		return nil, err
 	}
+	if err := a.seedProgramme(ctx); err != nil {
+		return nil, fmt.Errorf("demo: programme: %w", err)
+	}
 	return logins, nil
 }
 

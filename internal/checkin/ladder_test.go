@@ -3,6 +3,7 @@ package checkin_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"io"
 	"log/slog"
 	"slices"
@@ -33,11 +34,19 @@ type fakeNotify struct {
 	mu    sync.Mutex
 	sent  []notify.Message
 	staff []string
+	// refuse makes Enqueue fail for messages to this recipient, as the
+	// outbox refuses a message it cannot address.
+	refuse string
 }
 
 func (f *fakeNotify) Enqueue(_ context.Context, _ *sql.Tx, msgs ...notify.Message) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	for _, m := range msgs {
+		if f.refuse != "" && recipient(m) == f.refuse {
+			return errors.New("fake outbox: refused")
+		}
+	}
 	f.sent = append(f.sent, msgs...)
 	return nil
 }
@@ -66,10 +75,15 @@ func recipient(m notify.Message) string {
 	return m.To.Email
 }
 
-type fakeCases struct{ opened int }
+type fakeCases struct {
+	mu     sync.Mutex
+	opened int
+}
 
 func (f *fakeCases) OpenCase(context.Context, *sql.Tx, string, string, string) (string, error) {
+	f.mu.Lock()
 	f.opened++
+	f.mu.Unlock()
 	return db.NewID(), nil
 }
 
@@ -83,17 +97,33 @@ type world struct {
 	staff string
 	admin *web.Principal
 	d     *db.DB
+	keys  *seal.Keyring
+	users checkin.Users
+	opt   checkin.Options
+}
+
+// second returns another service on the same database, keys, clock and
+// fakes: a second instance of the server.
+func (w *world) second(t *testing.T) *checkin.Service {
+	t.Helper()
+	return checkin.NewService(w.d, w.keys, w.n, w.users, w.cases, w.opt, w.clk.Now, nil)
 }
 
 func setup(t *testing.T, d *db.DB) *world {
 	t.Helper()
+	return setupWith(t, d, nil)
+}
+
+// setupWith is setup with the service's options changed by opt.
+func setupWith(t *testing.T, d *db.DB, opt func(*checkin.Options)) *world {
+	t.Helper()
 	ctx := context.Background()
 	keys, _ := seal.New()
 	clk := &clock{t: time.Date(2026, 11, 28, 20, 0, 0, 0, time.UTC)}
-	opt := account.DefaultOptions()
-	opt.Hash = seal.TestHashParams
-	opt.SignInPerAccount, opt.SignInPerAddress = nil, nil
-	acc := account.NewService(d, keys, opt, clk.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	aopt := account.DefaultOptions()
+	aopt.Hash = seal.TestHashParams
+	aopt.SignInPerAccount, aopt.SignInPerAddress = nil, nil
+	acc := account.NewService(d, keys, aopt, clk.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	admin, err := acc.Bootstrap(ctx, "Org", "org", "admin", "long enough pass", "en")
 	if err != nil {
 		t.Fatal(err)
@@ -110,12 +140,17 @@ func setup(t *testing.T, d *db.DB) *world {
 		}
 		return &web.Principal{UserID: u.ID, OrgID: u.OrgID, Role: role, Handle: handle}
 	}
-	w := &world{clk: clk, n: &fakeNotify{}, cases: &fakeCases{}, admin: ap, d: d}
+	w := &world{clk: clk, n: &fakeNotify{}, cases: &fakeCases{}, admin: ap, d: d, keys: keys, users: acc.Store()}
 	w.owner = mk("owner", web.RoleMember)
 	w.buddy = mk("buddy", web.RoleMember)
 	w.staff = mk("staffer", web.RoleModerator).UserID
 	w.n.staff = []string{w.staff}
-	w.svc = checkin.NewService(d, keys, w.n, acc.Store(), w.cases, checkin.Options{Grace: 5 * time.Minute, Hash: seal.TestHashParams}, clk.Now, nil)
+	copt := checkin.Options{Grace: 5 * time.Minute, Hash: seal.TestHashParams}
+	if opt != nil {
+		opt(&copt)
+	}
+	w.opt = copt
+	w.svc = checkin.NewService(d, keys, w.n, acc.Store(), w.cases, copt, clk.Now, nil)
 	return w
 }
 
@@ -329,8 +364,14 @@ func TestPINGuardsSafeAndTheDuressPINEscalates(t *testing.T) {
 		if err != nil || got.Status != checkin.StatusSafe {
 			t.Fatalf("duress answer %v %v: it must look like safe", got.Status, err)
 		}
-		if s := w.status(t, c.ID); s != checkin.StatusEscalated {
-			t.Fatalf("duress did not escalate: %s", s)
+		staff := &web.Principal{UserID: w.staff, OrgID: w.owner.OrgID, Role: web.RoleModerator}
+		seen, err := w.svc.Get(ctx, staff, c.ID)
+		if err != nil || seen.Status != checkin.StatusEscalated {
+			t.Fatalf("duress did not escalate: %s %v", seen.Status, err)
+		}
+		// Her own screens keep saying "safe", whoever holds her phone.
+		if s := w.status(t, c.ID); s != checkin.StatusSafe {
+			t.Fatalf("after her duress PIN her own view says %s", s)
 		}
 		c2, _ := w.svc.Start(ctx, w.owner, checkin.Start{DueIn: time.Hour})
 		if got, err := w.svc.Safe(ctx, w.owner, c2.ID, "2468"); err != nil || got.Status != checkin.StatusSafe {

@@ -30,6 +30,9 @@ const (
 	EventSafe         = "safe"
 	EventPanic        = "panic"
 	EventAcknowledged = "acknowledged"
+	// EventDuress is her duress PIN: buddies and staff were called while
+	// whoever watched her screen saw "safe". Only buddies and staff see it.
+	EventDuress = "duress"
 )
 
 // Checkin is one timed check-in.

@@ -49,8 +49,15 @@ type Options struct {
 	Hash        seal.HashParams
 	// PINTries limits wrong PINs per check-in.
 	PINTries *web.Limiter
+	// Invites limits buddy requests per user: each answer says whether a
+	// handle exists, so they must not be a way to list the members.
+	Invites *web.Limiter
 	// Batch is how many due steps one transaction fires.
 	Batch int
+	// Observe, when set, is told how late each fired step was: from its due
+	// time until its transaction, messages included, committed (the
+	// scheduler's lateness metric).
+	Observe func(step string, late time.Duration)
 }
 
 // Service is the check-in capability's rules and its scheduler.
@@ -76,6 +83,9 @@ func NewService(d *db.DB, keys *seal.Keyring, n Notifier, users Users, cases Cas
 	}
 	if opt.PINTries == nil {
 		opt.PINTries = web.NewLimiter(10*time.Minute, 5)
+	}
+	if opt.Invites == nil {
+		opt.Invites = web.NewLimiter(3*time.Minute, 20)
 	}
 	return &Service{store: NewStore(d, keys), db: d, notify: n, users: users, cases: cases, opt: opt, now: now, log: log, wake: make(chan struct{}, 1)}
 }
@@ -132,7 +142,7 @@ func (s *Service) Start(ctx context.Context, p *web.Principal, in Start) (Checki
 		c.Grace, c.DueAt, c.NextStep = set.Grace, now.Add(in.DueIn), stepRemind
 		due := c.DueAt
 		c.NextAt = &due
-		if err := s.store.insert(ctx, tx, c, newToken(), tokens); err != nil {
+		if err := s.store.insert(ctx, tx, c, tokens); err != nil {
 			return err
 		}
 		if err := s.store.addEvent(ctx, tx, c.ID, EventStarted, now); err != nil {
@@ -201,7 +211,7 @@ func (s *Service) Get(ctx context.Context, p *web.Principal, id string) (Checkin
 		return Checkin{}, err
 	}
 	if c.OwnerID == p.UserID {
-		return c, nil
+		return asSheSeesIt(c), nil
 	}
 	staff := c.OrgID == p.OrgID && p.Role.IsStaff()
 	buddy := false
@@ -232,12 +242,86 @@ func hasEvent(c Checkin, kinds ...string) bool {
 
 // Mine lists her recent check-ins.
 func (s *Service) Mine(ctx context.Context, p *web.Principal) ([]Checkin, error) {
-	return s.store.ofOwner(ctx, p.UserID, 20)
+	list, err := s.store.ofOwner(ctx, p.UserID, 20)
+	for i := range list {
+		list[i] = asSheSeesIt(list[i])
+	}
+	return list, err
+}
+
+// asSheSeesIt is her check-in as her own screens show it. After her duress
+// PIN it reads "safe", with no trace of the alerts, whoever holds her phone:
+// that is the point of the duress PIN. Buddies and staff see what happened.
+func asSheSeesIt(c Checkin) Checkin {
+	var at *time.Time
+	for _, e := range c.Events {
+		if e.Kind == EventDuress {
+			t := e.At
+			at = &t
+		}
+	}
+	if at == nil {
+		return c
+	}
+	c.Status, c.NextStep, c.NextAt, c.EndedAt = StatusSafe, stepDone, nil, at
+	var events []Event
+	for _, e := range c.Events {
+		switch e.Kind {
+		case EventStarted, EventExtended:
+			events = append(events, e)
+		case EventReminded:
+			if e.At.Before(*at) {
+				events = append(events, e)
+			}
+		}
+	}
+	c.Events = append(events, Event{At: *at, Kind: EventSafe})
+	for i := range c.Buddies {
+		c.Buddies[i].AlertedAt, c.Buddies[i].AckedAt = nil, nil
+	}
+	return c
+}
+
+// Current returns her newest check-in that has not ended, if any: the one
+// her home page counts down.
+func (s *Service) Current(ctx context.Context, p *web.Principal) (*Checkin, error) {
+	list, err := s.store.ofOwner(ctx, p.UserID, 5)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range list {
+		if c = asSheSeesIt(c); c.Open() {
+			return &c, nil
+		}
+	}
+	return nil, nil
+}
+
+// Calls lists the open check-ins on which she was alerted as a buddy and
+// has not yet said she is on it: a sister who needs her now.
+func (s *Service) Calls(ctx context.Context, p *web.Principal) ([]Checkin, error) {
+	list, err := s.ForBuddy(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	var out []Checkin
+	for _, c := range list {
+		if !c.Open() {
+			continue
+		}
+		for _, b := range c.Buddies {
+			if b.UserID == p.UserID && b.AlertedAt != nil && b.AckedAt == nil {
+				out = append(out, c)
+				break
+			}
+		}
+	}
+	return out, nil
 }
 
 // own loads her check-in for a change, in tx.
 func (s *Service) own(ctx context.Context, tx *sql.Tx, p *web.Principal, id string) (Checkin, error) {
-	c, err := s.store.get(ctx, tx, id)
+	c, err := s.store.getForUpdate(ctx, tx, id)
 	if err != nil || c.OwnerID != p.UserID {
 		return Checkin{}, apperr.ErrNotFound
 	}
@@ -300,20 +384,34 @@ func (s *Service) SafeByLink(ctx context.Context, token, pin string) (Checkin, e
 	if err != nil {
 		return Checkin{}, err
 	}
+	if seen := asSheSeesIt(c); !seen.Open() {
+		// Ended, or ended as far as her phone shows after her duress PIN.
+		return seen, nil
+	}
 	return s.safe(ctx, c, pin, true)
 }
 
-// CheckinByLink returns the check-in a safe link points to (status only).
-func (s *Service) CheckinByLink(ctx context.Context, token string) (Checkin, error) {
+// SafeLink is what her "I'm safe" link shows: whether the check-in is still
+// open and whether she has a PIN (without one, the link cannot mark her safe
+// and she signs in instead). Nothing else: whoever holds her phone sees no
+// more than this.
+type SafeLink struct {
+	Open   bool
+	HasPIN bool
+}
+
+// CheckinByLink returns what a safe link may show.
+func (s *Service) CheckinByLink(ctx context.Context, token string) (SafeLink, error) {
 	id, err := s.store.bySafeToken(ctx, token)
 	if err != nil {
-		return Checkin{}, apperr.ErrNotFound
+		return SafeLink{}, apperr.ErrNotFound
 	}
 	c, err := s.store.get(ctx, s.db, id)
 	if err != nil {
-		return Checkin{}, err
+		return SafeLink{}, err
 	}
-	return Checkin{ID: c.ID, Status: c.Status, DueAt: c.DueAt}, nil
+	pin, _, err := s.store.pins(ctx, c.OwnerID)
+	return SafeLink{Open: asSheSeesIt(c).Open(), HasPIN: pin != ""}, err
 }
 
 func (s *Service) safe(ctx context.Context, c Checkin, pin string, pinRequired bool) (Checkin, error) {
@@ -325,16 +423,16 @@ func (s *Service) safe(ctx context.Context, c Checkin, pin string, pinRequired b
 		return Checkin{}, err
 	}
 	if duress {
-		if _, err := s.panic(ctx, c.ID); err != nil {
+		got, err := s.panic(ctx, c.ID, EventDuress)
+		if err != nil {
 			return Checkin{}, err
 		}
 		// What she and whoever is watching see: "safe".
-		c.Status = StatusSafe
-		return c, nil
+		return asSheSeesIt(got), nil
 	}
 	now := s.clock()
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-		cur, err := s.store.get(ctx, tx, c.ID)
+		cur, err := s.store.getForUpdate(ctx, tx, c.ID)
 		if err != nil {
 			return err
 		}
@@ -406,7 +504,7 @@ func (s *Service) toBuddy(c Checkin, b Buddy, kind notify.Kind, data map[string]
 		m.To = notify.ToEmail(b.Email)
 	}
 	if token != "" && b.UserID == "" {
-		m.Data["Path"] = "/c/buddy/" + token
+		m.Data["Path"] = BuddyLinkPath(token)
 	}
 	return m
 }
@@ -417,23 +515,26 @@ func (s *Service) Panic(ctx context.Context, p *web.Principal, id string) (Check
 	if err != nil || c.OwnerID != p.UserID {
 		return Checkin{}, apperr.ErrNotFound
 	}
-	return s.panic(ctx, id)
+	return s.panic(ctx, id, EventPanic)
 }
 
-func (s *Service) panic(ctx context.Context, id string) (Checkin, error) {
+// panic alerts buddies and staff at once; kind says why: her "help now"
+// (EventPanic) or her duress PIN (EventDuress).
+func (s *Service) panic(ctx context.Context, id, kind string) (Checkin, error) {
 	var c Checkin
 	now := s.clock()
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		if c, err = s.store.get(ctx, tx, id); err != nil {
+		if c, err = s.store.getForUpdate(ctx, tx, id); err != nil {
 			return err
 		}
 		if !c.Open() {
 			return apperr.New(apperr.Conflict, "checkin.error.ended")
 		}
-		if err := s.store.addEvent(ctx, tx, c.ID, EventPanic, now); err != nil {
+		if err := s.store.addEvent(ctx, tx, c.ID, kind, now); err != nil {
 			return err
 		}
+		c.Events = append(c.Events, Event{At: now, Kind: kind})
 		var msgs []notify.Message
 		if !hasEvent(c, EventBuddyAlerted) {
 			m, err := s.fireBuddies(ctx, tx, &c, now)
@@ -478,9 +579,6 @@ func (s *Service) Extend(ctx context.Context, p *web.Principal, id string, by ti
 			return apperr.New(apperr.Conflict, "checkin.error.cannot_extend")
 		}
 		c.DueAt = now.Add(by)
-		if c.DueAt.Before(now) {
-			c.DueAt = now.Add(by)
-		}
 		due := c.DueAt
 		c.Status, c.NextStep, c.NextAt = StatusActive, stepRemind, &due
 		if err := s.store.update(ctx, tx, c, nil); err != nil {
@@ -517,23 +615,37 @@ func (s *Service) AcknowledgeByLink(ctx context.Context, token string) error {
 	return s.ack(ctx, cid, bid)
 }
 
-// BuddyView is what an outside buddy sees from her link, once alerted.
-func (s *Service) BuddyView(ctx context.Context, token string) (Checkin, string, error) {
+// BuddyLink is what an outside buddy sees from her link, once alerted: the
+// check-in, the handle of the sister who did not come back, and her own
+// place on it (alerted, acknowledged).
+type BuddyLink struct {
+	Checkin Checkin
+	Handle  string
+	Buddy   Buddy
+}
+
+// BuddyView returns what an outside buddy's link shows; before she was
+// alerted, the link shows nothing.
+func (s *Service) BuddyView(ctx context.Context, token string) (BuddyLink, error) {
 	cid, bid, err := s.store.buddyByToken(ctx, token)
 	if err != nil {
-		return Checkin{}, "", apperr.ErrNotFound
+		return BuddyLink{}, apperr.ErrNotFound
 	}
 	c, err := s.store.get(ctx, s.db, cid)
 	if err != nil {
-		return Checkin{}, "", err
+		return BuddyLink{}, err
 	}
+	out := BuddyLink{Checkin: c}
 	for _, b := range c.Buddies {
-		if b.ID == bid && b.AlertedAt == nil {
-			return Checkin{}, "", apperr.ErrNotFound
+		if b.ID == bid {
+			out.Buddy = b
 		}
 	}
-	handle, err := s.users.HandleOf(ctx, c.OwnerID)
-	return c, handle, err
+	if out.Buddy.AlertedAt == nil {
+		return BuddyLink{}, apperr.ErrNotFound
+	}
+	out.Handle, err = s.users.HandleOf(ctx, c.OwnerID)
+	return out, err
 }
 
 func (s *Service) ack(ctx context.Context, checkinID, buddyID string) error {
@@ -547,17 +659,37 @@ func (s *Service) ack(ctx context.Context, checkinID, buddyID string) error {
 	})
 }
 
-// Escalated lists her organisation's escalated check-ins (staff).
+// Escalated lists her organisation's escalated check-ins (staff), with
+// their buddies.
 func (s *Service) Escalated(ctx context.Context, p *web.Principal) ([]Checkin, error) {
 	if !p.Role.IsStaff() {
 		return nil, apperr.ErrNotFound
 	}
-	return s.store.escalatedIn(ctx, p.OrgID)
+	list, err := s.store.escalatedIn(ctx, p.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	return s.withBuddies(ctx, list)
 }
 
-// ForBuddy lists the check-ins on which she was called as a buddy.
+// ForBuddy lists the check-ins on which she was called as a buddy, with
+// their buddies.
 func (s *Service) ForBuddy(ctx context.Context, p *web.Principal) ([]Checkin, error) {
-	return s.store.forBuddy(ctx, p.UserID)
+	list, err := s.store.forBuddy(ctx, p.UserID)
+	if err != nil {
+		return nil, err
+	}
+	return s.withBuddies(ctx, list)
+}
+
+func (s *Service) withBuddies(ctx context.Context, list []Checkin) ([]Checkin, error) {
+	for i := range list {
+		var err error
+		if list[i].Buddies, err = s.store.buddies(ctx, s.db, list[i].ID); err != nil {
+			return nil, err
+		}
+	}
+	return list, nil
 }
 
 // Close ends an escalated check-in once staff have resolved it, so its note
@@ -568,7 +700,7 @@ func (s *Service) Close(ctx context.Context, p *web.Principal, id string) error 
 	}
 	now := s.clock()
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
-		c, err := s.store.get(ctx, tx, id)
+		c, err := s.store.getForUpdate(ctx, tx, id)
 		if err != nil || c.OrgID != p.OrgID {
 			return apperr.ErrNotFound
 		}
@@ -639,6 +771,17 @@ func (s *Service) SetOrgSettings(ctx context.Context, p *web.Principal, o OrgSet
 	return s.store.setOrgSettings(ctx, p.OrgID, o)
 }
 
+// Counts returns how many check-ins her organisation started, saw marked
+// safe and escalated in the last 30 days (admins): the counts that outlive
+// the check-ins.
+func (s *Service) Counts(ctx context.Context, p *web.Principal) (started, safe, escalated int64, err error) {
+	if p.Role != web.RoleAdmin {
+		return 0, 0, 0, apperr.ErrNotFound
+	}
+	now := s.clock()
+	return s.store.Counts(ctx, p.OrgID, day(now.AddDate(0, 0, -29)), day(now))
+}
+
 // Buddies returns her buddy list with handles.
 func (s *Service) Buddies(ctx context.Context, p *web.Principal) ([]Link, error) {
 	links, err := s.store.links(ctx, p.UserID)
@@ -656,12 +799,18 @@ func (s *Service) Buddies(ctx context.Context, p *web.Principal) ([]Link, error)
 // InviteBuddy asks a sister, by handle, to be her buddy. When the sister had
 // already asked her, they are buddies at once.
 func (s *Service) InviteBuddy(ctx context.Context, p *web.Principal, handle string) error {
+	if strings.TrimSpace(handle) == "" {
+		return apperr.Field("handle", "error.required")
+	}
+	if !s.opt.Invites.Allow(p.UserID) {
+		return apperr.New(apperr.RateLimited, "error.rate_limited")
+	}
 	id, _, err := s.users.UserIDByHandle(ctx, handle)
 	if err != nil || id == p.UserID {
 		if ae, ok := apperr.As(err); ok && ae.Code == apperr.Internal {
 			return err
 		}
-		return apperr.Field("handle", "checkin.error.buddy_unknown")
+		return apperr.Field("handle", "checkin.error.handle_unknown")
 	}
 	now := s.clock()
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
@@ -699,7 +848,19 @@ func (s *Service) AcceptBuddy(ctx context.Context, p *web.Principal, userID stri
 
 // RemoveBuddy ends a buddy link, or declines a request, both ways.
 func (s *Service) RemoveBuddy(ctx context.Context, p *web.Principal, userID string) error {
-	return s.store.deleteLink(ctx, s.db, p.UserID, userID)
+	gone, err := s.store.deleteLink(ctx, s.db, p.UserID, userID)
+	if err == nil && !gone {
+		return apperr.ErrNotFound
+	}
+	return err
+}
+
+// DeleteUser removes what is hers when her account is deleted, in the
+// deleting transaction: her check-ins (with their notes, buddies and
+// history), her places on others' check-ins, her buddy links and PINs. Only
+// the organisation's daily counts remain.
+func (s *Service) DeleteUser(ctx context.Context, tx *sql.Tx, userID string) error {
+	return s.store.deleteUser(ctx, tx, userID)
 }
 
 // Purge deletes check-ins whose keeping time has passed.
