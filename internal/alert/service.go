@@ -3,6 +3,7 @@ package alert
 import (
 	"context"
 	"database/sql"
+	"log/slog"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -233,10 +234,35 @@ func (s *Service) Screen(ctx context.Context, p *web.Principal, value, kind stri
 	if err != nil {
 		return nil, err
 	}
-	if err := s.store.countScreen(ctx, p.OrgID, s.clock().Format(time.DateOnly), len(matches) > 0); err != nil {
-		return nil, err
-	}
+	s.store.countScreen(p.OrgID, s.clock().Format(time.DateOnly), len(matches) > 0)
 	return matches, nil
+}
+
+// ScreenFlushEvery is how often the day's counts of screenings, kept in
+// memory, are written to the database. They are statistics: a crash loses
+// at most this much of them, and no screening waits for a write.
+const ScreenFlushEvery = 5 * time.Second
+
+// RunScreenCounts writes the screenings counted in memory to the database
+// every ScreenFlushEvery, and once more when ctx ends (shutdown).
+func (s *Service) RunScreenCounts(ctx context.Context, log *slog.Logger) {
+	t := time.NewTicker(ScreenFlushEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			if err := s.store.FlushScreenCounts(fctx); err != nil {
+				log.Error("screen counts lost at shutdown", "err", err)
+			}
+			return
+		case <-t.C:
+			if err := s.store.FlushScreenCounts(ctx); err != nil && ctx.Err() == nil {
+				log.Error("screen counts not written; kept for the next try", "err", err)
+			}
+		}
+	}
 }
 
 // Matching returns, for a moderator's corroboration view, the alerts that

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sisterline/sisterline/internal/db"
@@ -18,12 +19,31 @@ const DomainIdentifier = "ident"
 
 // Store is the alert capability's SQL; it seals and opens its columns.
 type Store struct {
-	db   *db.DB
-	keys *seal.Keyring
+	db    *db.DB
+	keys  *seal.Keyring
+	tally *screenTally
 }
 
 // NewStore returns the store over d.
-func NewStore(d *db.DB, keys *seal.Keyring) *Store { return &Store{db: d, keys: keys} }
+func NewStore(d *db.DB, keys *seal.Keyring) *Store {
+	return &Store{db: d, keys: keys, tally: &screenTally{}}
+}
+
+// query runs a read on q. On SQLite, a read outside a transaction goes
+// through a statement prepared once (db.Stmt): the driver keeps none of its
+// own, and parsing the SQL anew took a third of a screening's time. The
+// texts differ only in how many placeholders a list has, so there are few.
+// (pgx keeps its own statement cache on PostgreSQL.)
+func (s *Store) query(ctx context.Context, q db.Querier, query string, args ...any) (*sql.Rows, error) {
+	if s.db.Dialect != db.SQLite || q != db.Querier(s.db) {
+		return q.QueryContext(ctx, query, args...)
+	}
+	st, err := s.db.Stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
 
 func ad(table, col, row string) seal.AD { return seal.AD{Table: table, Column: col, Row: row} }
 
@@ -87,12 +107,13 @@ func (s *Store) setStatus(ctx context.Context, q db.Querier, id, status string, 
 
 const alertCols = `a.id, a.org_id, o.slug, a.scope, a.status, a.summary_enc, a.incident_types, a.occurred_on, a.area, a.published_at, a.updated_at, a.expires_at`
 
-func (s *Store) scan(sc interface{ Scan(...any) error }) (Alert, error) {
+// scan reads an alert's columns (alertCols) and, after them, extra ones.
+func (s *Store) scan(sc interface{ Scan(...any) error }, extra ...any) (Alert, error) {
 	var a Alert
 	var summary []byte
 	var types string
 	var exp sql.NullTime
-	if err := sc.Scan(&a.ID, &a.OrgID, &a.OrgSlug, &a.Scope, &a.Status, &summary, &types, &a.OccurredOn, &a.Area, &a.PublishedAt, &a.UpdatedAt, &exp); err != nil {
+	if err := sc.Scan(append([]any{&a.ID, &a.OrgID, &a.OrgSlug, &a.Scope, &a.Status, &summary, &types, &a.OccurredOn, &a.Area, &a.PublishedAt, &a.UpdatedAt, &exp}, extra...)...); err != nil {
 		return a, err
 	}
 	if types != "" {
@@ -141,7 +162,7 @@ func (s *Store) feed(ctx context.Context, orgID string, now time.Time, area stri
 }
 
 func (s *Store) list(ctx context.Context, q db.Querier, query string, args ...any) ([]Alert, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
+	rows, err := s.query(ctx, q, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("alert: list: %w", err)
 	}
@@ -174,7 +195,7 @@ func (s *Store) withIdentifiers(ctx context.Context, q db.Querier, alerts []Aler
 		args[i] = a.ID
 		ph[i] = fmt.Sprintf("$%d", i+1)
 	}
-	rows, err := q.QueryContext(ctx, `SELECT id, alert_id, kind, value_enc FROM alert_identifiers WHERE alert_id IN (`+strings.Join(ph, ",")+`) ORDER BY id`, args...)
+	rows, err := s.query(ctx, q, `SELECT id, alert_id, kind, value_enc FROM alert_identifiers WHERE alert_id IN (`+strings.Join(ph, ",")+`) ORDER BY id`, args...)
 	if err != nil {
 		return fmt.Errorf("alert: identifiers: %w", err)
 	}
@@ -205,18 +226,95 @@ func placeholders(from, n int) string {
 }
 
 // matching returns the alerts a member of orgID sees at now that carry one
-// of the blind indexes.
+// of the blind indexes, with their identifiers.
+//
+// The look-up starts from the identifiers' index and reaches the few alerts
+// that carry them by id. (Written as "a.id IN (subquery)", SQLite chose to
+// walk every active alert through alerts_feed and test each one against the
+// list: a full scan per screening.) On PostgreSQL it is one statement, one
+// round trip. On SQLite, where a statement costs no round trip but each
+// table and temporary b-tree it opens costs time, it first looks up the
+// alert ids alone: most screenings find nothing and stop there.
 func (s *Store) matching(ctx context.Context, idx [][]byte, orgID string, now time.Time) ([]Alert, error) {
 	if len(idx) == 0 {
 		return nil, nil
+	}
+	if s.db.Dialect == db.SQLite {
+		return s.matchingByID(ctx, idx, orgID, now)
 	}
 	args := []any{orgID, now}
 	for _, b := range idx {
 		args = append(args, b)
 	}
-	query := `SELECT ` + alertCols + ` FROM alerts a JOIN orgs o ON o.id = a.org_id WHERE ` + visible + ` AND a.id IN
-		(SELECT alert_id FROM alert_identifiers WHERE match_idx IN (` + placeholders(3, len(idx)) + `)) ORDER BY a.published_at DESC LIMIT 50`
-	return s.list(ctx, s.db, query, args...)
+	query := `SELECT h.*, i.id, i.kind, i.value_enc FROM (
+		SELECT ` + alertCols + ` FROM (SELECT DISTINCT alert_id FROM alert_identifiers WHERE match_idx IN (` + placeholders(3, len(idx)) + `)) m
+		JOIN alerts a ON a.id = m.alert_id JOIN orgs o ON o.id = a.org_id WHERE ` + visible + ` ORDER BY a.published_at DESC LIMIT 50) h
+		LEFT JOIN alert_identifiers i ON i.alert_id = h.id ORDER BY h.published_at DESC, h.id, i.id`
+	rows, err := s.query(ctx, s.db, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("alert: matching: %w", err)
+	}
+	defer rows.Close()
+	var out []Alert
+	for rows.Next() {
+		var iid, kind sql.NullString
+		var enc []byte
+		a, err := s.scan(rows, &iid, &kind, &enc)
+		if err != nil {
+			return nil, fmt.Errorf("alert: matching scan: %w", err)
+		}
+		if len(out) == 0 || out[len(out)-1].ID != a.ID {
+			out = append(out, a)
+		}
+		if !iid.Valid {
+			continue
+		}
+		v, err := s.keys.OpenString(enc, ad("alert_identifiers", "value", iid.String))
+		if err != nil {
+			return nil, fmt.Errorf("alert: open identifier: %w", err)
+		}
+		val, display, _ := strings.Cut(v, "\x00")
+		last := &out[len(out)-1]
+		last.Identifiers = append(last.Identifiers, ident.Identifier{Kind: ident.Kind(kind.String), Value: val, Display: display})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("alert: matching: %w", err)
+	}
+	return out, nil
+}
+
+// matchingByID is matching in steps: the ids of the alerts that carry one
+// of the indexes, then those of them she sees, then their identifiers.
+func (s *Store) matchingByID(ctx context.Context, idx [][]byte, orgID string, now time.Time) ([]Alert, error) {
+	args := make([]any, len(idx))
+	for i, b := range idx {
+		args[i] = b
+	}
+	rows, err := s.query(ctx, s.db, `SELECT DISTINCT alert_id FROM alert_identifiers WHERE match_idx IN (`+placeholders(1, len(idx))+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("alert: matching: %w", err)
+	}
+	var ids []any
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("alert: matching scan: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("alert: matching: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	// "+a.status" keeps SQLite on the ids: offered status = 'active', it
+	// walks alerts_feed instead once there are a few ids.
+	query := `SELECT ` + alertCols + ` FROM alerts a JOIN orgs o ON o.id = a.org_id WHERE a.id IN (` + placeholders(3, len(ids)) + `) AND ` +
+		strings.Replace(visible, "a.status", "+a.status", 1) + ` ORDER BY a.published_at DESC LIMIT 50`
+	return s.list(ctx, s.db, query, append([]any{orgID, now}, ids...)...)
 }
 
 // countMatching counts the active alerts of any organisation and scope that
@@ -239,27 +337,110 @@ func (s *Store) countMatching(ctx context.Context, idx [][]byte) (int, error) {
 }
 
 // countScreen adds one screening (and a hit, when it found something) to
-// the organisation's count for the day.
-func (s *Store) countScreen(ctx context.Context, orgID, day string, hit bool) error {
-	h := 0
-	if hit {
-		h = 1
+// the organisation's count for the day, in memory: FlushScreenCounts writes
+// the counts to the database. A write per screening would make every
+// look-up wait for a commit, on SQLite for the one writer, and on
+// PostgreSQL for the lock on the day's row, which every screening of the
+// organisation takes.
+func (s *Store) countScreen(orgID, day string, hit bool) {
+	s.tally.add(tallyKey{org: orgID, day: day}, hit)
+}
+
+// FlushScreenCounts adds the screenings counted in memory since the last
+// flush to the database, in one transaction. When it fails, the counts stay
+// in memory for the next flush.
+func (s *Store) FlushScreenCounts(ctx context.Context) error {
+	pending := s.tally.take()
+	if len(pending) == 0 {
+		return nil
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO screen_counts (org_id, day, checks, hits) VALUES ($1, $2, 1, $3)
-		ON CONFLICT (org_id, day) DO UPDATE SET checks = screen_counts.checks + 1, hits = screen_counts.hits + excluded.hits`, orgID, day, h)
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		for k, c := range pending {
+			_, err := tx.ExecContext(ctx, `INSERT INTO screen_counts (org_id, day, checks, hits) VALUES ($1, $2, $3, $4)
+				ON CONFLICT (org_id, day) DO UPDATE SET checks = screen_counts.checks + excluded.checks, hits = screen_counts.hits + excluded.hits`,
+				k.org, k.day, c.checks, c.hits)
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("alert: count screening: %w", err)
+		s.tally.putBack(pending)
+		return fmt.Errorf("alert: flush screen counts: %w", err)
 	}
 	return nil
 }
 
 // ScreenCounts returns an organisation's screenings and hits between two days
-// (inclusive, YYYY-MM-DD).
+// (inclusive, YYYY-MM-DD): those written to the database, and those of this
+// process not flushed yet.
 func (s *Store) ScreenCounts(ctx context.Context, orgID, from, to string) (checks, hits int64, err error) {
 	err = s.db.QueryRowContext(ctx, `SELECT coalesce(sum(checks), 0), coalesce(sum(hits), 0) FROM screen_counts WHERE org_id = $1 AND day >= $2 AND day <= $3`,
 		orgID, from, to).Scan(&checks, &hits)
 	if err != nil {
 		return 0, 0, fmt.Errorf("alert: screen counts: %w", err)
 	}
-	return checks, hits, nil
+	c, h := s.tally.sum(orgID, from, to)
+	return checks + c, hits + h, nil
+}
+
+// screenTally is the screenings counted in memory since the last flush.
+type screenTally struct {
+	mu sync.Mutex
+	m  map[tallyKey]tally
+}
+
+type tallyKey struct{ org, day string }
+
+type tally struct{ checks, hits int64 }
+
+func (t *screenTally) add(k tallyKey, hit bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.m == nil {
+		t.m = map[tallyKey]tally{}
+	}
+	c := t.m[k]
+	c.checks++
+	if hit {
+		c.hits++
+	}
+	t.m[k] = c
+}
+
+// take returns the counts and starts afresh.
+func (t *screenTally) take() map[tallyKey]tally {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	m := t.m
+	t.m = nil
+	return m
+}
+
+// putBack adds counts that could not be written back to those in memory.
+func (t *screenTally) putBack(m map[tallyKey]tally) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.m == nil {
+		t.m = map[tallyKey]tally{}
+	}
+	for k, c := range m {
+		cur := t.m[k]
+		cur.checks += c.checks
+		cur.hits += c.hits
+		t.m[k] = cur
+	}
+}
+
+func (t *screenTally) sum(org, from, to string) (checks, hits int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for k, c := range t.m {
+		if k.org == org && k.day >= from && k.day <= to {
+			checks += c.checks
+			hits += c.hits
+		}
+	}
+	return checks, hits
 }

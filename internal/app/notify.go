@@ -100,20 +100,13 @@ func (n notifyAlerts) AlertPublished(ctx context.Context, tx *sql.Tx, orgID, sco
 			orgs = append(orgs, o.ID)
 		}
 	}
-	for _, org := range orgs {
-		ids, err := n.a.Accounts.Store().UserIDsByRole(ctx, org, web.Roles()...)
-		if err != nil {
-			return fmt.Errorf("app: alert fan-out: %w", err)
-		}
-		msg := notify.Message{Kind: notify.KindAlertPublished, OrgID: org, Data: map[string]string{"Path": "/alerts/" + alertID}}
-		if withdrawn {
-			msg.Data = map[string]string{"Path": "/alerts", "Withdrawn": "1"}
-		}
-		if _, err := n.a.Notify.EnqueueBatch(ctx, tx, msg, ids); err != nil {
-			return err
-		}
+	msg := notify.Message{Kind: notify.KindAlertPublished, Data: map[string]string{"Path": "/alerts/" + alertID}}
+	if withdrawn {
+		msg.Data = map[string]string{"Path": "/alerts", "Withdrawn": "1"}
 	}
-	return nil
+	// One statement for the whole audience: every user of the organisations.
+	_, err := n.a.Notify.EnqueueAudience(ctx, tx, msg, notify.Audience{OrgIDs: orgs})
+	return err
 }
 
 // notifyReports tells the organisation's on-call staff that a report came

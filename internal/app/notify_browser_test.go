@@ -73,8 +73,8 @@ func TestBrowserNotificationPagesOnAPhone(t *testing.T) {
 			t.Fatal(err)
 		}
 		now := db.Now()
-		if _, err := s.DB.ExecContext(context.Background(), `INSERT INTO notify_outbox (id, message_id, kind, org_id, rcpt_type, channel, created_at, next_at, state, attempts, done_at, last_error)
-			VALUES ($1, $2, 'checkin.staff', $3, 'member', 'push', $4, $4, 'failed', 12, $4, 'timeout')`, db.NewID(), db.NewID(), orgID, now.Add(-time.Hour)); err != nil {
+		if _, err := s.DB.ExecContext(context.Background(), `INSERT INTO notify_outbox (message_id, kind, org_id, rcpt_type, channel, created_at, next_at, state, attempts, done_at, last_error)
+			VALUES ($1, 'checkin.staff', $2, 'member', 'push', $3, $3, 'failed', 12, $3, 'timeout')`, db.NewID(), orgID, now.Add(-time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		tab := b.Tab(t, true)

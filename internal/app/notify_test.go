@@ -260,8 +260,8 @@ func TestAdminDeliveryPageShowsFailuresWithoutContentAndEditsOnCall(t *testing.T
 	// A delivery given up yesterday, as the dispatcher leaves it.
 	msgID := db.NewID()
 	now := db.Now()
-	if _, err := s.DB.ExecContext(ctx, `INSERT INTO notify_outbox (id, message_id, kind, org_id, rcpt_type, channel, created_at, next_at, state, attempts, done_at, last_error)
-		VALUES ($1, $2, 'checkin.buddy', $3, 'phone', 'sms', $4, $4, 'failed', 12, $4, 'http_503')`, db.NewID(), msgID, orgID, now.Add(-24*time.Hour)); err != nil {
+	if _, err := s.DB.ExecContext(ctx, `INSERT INTO notify_outbox (message_id, kind, org_id, rcpt_type, channel, created_at, next_at, state, attempts, done_at, last_error)
+		VALUES ($1, 'checkin.buddy', $2, 'phone', 'sms', $3, $3, 'failed', 12, $3, 'http_503')`, msgID, orgID, now.Add(-24*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	c := s.SignInPages(t, admin)

@@ -98,7 +98,11 @@ func (s *Service) DispatchOnce(ctx context.Context) (int, error) {
 	defer cancel()
 	done := s.clock()
 	outs := make([]outcome, 0, len(jobs))
+	var fanouts []string
 	for _, j := range jobs {
+		if j.row.FanoutID != "" {
+			fanouts = append(fanouts, j.row.FanoutID)
+		}
 		o := s.outcomeOf(j, done)
 		outs = append(outs, o)
 		if o.State == "failed" {
@@ -106,7 +110,7 @@ func (s *Service) DispatchOnce(ctx context.Context) (int, error) {
 			s.log.Warn("notification given up", "message", j.row.MessageID, "kind", string(j.row.Kind), "channel", string(j.row.Channel), "attempts", j.row.Attempts, "error", o.Code)
 		}
 	}
-	if err := s.store.finish(rctx, leaseUntil, done, outs); err != nil {
+	if err := s.store.finish(rctx, leaseUntil, done, outs, dedupe(fanouts)); err != nil {
 		return len(rows), err
 	}
 	return len(rows), nil

@@ -10,7 +10,9 @@
 // nothing about what happened; the detail is behind sign-in.
 //
 // Addresses (phones, e-mails, push subscriptions) and the template data of a
-// message are sealed at rest, bound to their row; when a delivery is done its
-// sealed parts are cleared at once and the row itself is deleted after the
-// retention period.
+// message are sealed at rest, bound to their row or message; when a delivery
+// is done its sealed parts are cleared at once and the row itself is deleted
+// after the retention period. A fan-out to a whole audience (EnqueueAudience)
+// is one INSERT … SELECT with its data sealed once, in a fan-out row that is
+// cleared when its last delivery is done.
 package notify

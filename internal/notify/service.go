@@ -217,9 +217,9 @@ func (s *Service) Enqueue(ctx context.Context, tx *sql.Tx, msgs ...Message) erro
 	return err
 }
 
-// EnqueueBatch fans one message out to many members (an alert to every
-// member of a network): each gets her own message id. It returns how many
-// deliveries were written.
+// EnqueueBatch sends one message to the members listed: each gets her own
+// message id. For a whole organisation or network, EnqueueAudience writes
+// the same in one statement. It returns how many deliveries were written.
 func (s *Service) EnqueueBatch(ctx context.Context, tx *sql.Tx, m Message, userIDs []string) (int, error) {
 	msgs := make([]Message, len(userIDs))
 	for i, id := range userIDs {
@@ -229,6 +229,30 @@ func (s *Service) EnqueueBatch(ctx context.Context, tx *sql.Tx, m Message, userI
 	}
 	rows, err := s.enqueue(ctx, tx, msgs)
 	return len(rows), err
+}
+
+// EnqueueAudience fans one message out to every user of the audience's
+// organisations (an alert to every member of a network), in tx, the
+// caller's transaction: each gets it on each of her addresses that takes its
+// kind, and the webhook, when set, once per user. Each user's message id is
+// her own, the same on every channel and retry. m.To is ignored. It returns
+// how many deliveries were written.
+func (s *Service) EnqueueAudience(ctx context.Context, tx *sql.Tx, m Message, aud Audience) (int, error) {
+	if !m.Kind.Valid() {
+		return 0, fmt.Errorf("notify: unknown kind %q", m.Kind)
+	}
+	m.CreatedAt = s.clock()
+	var channels []ChannelName
+	for _, ch := range Channels() {
+		if ch != ChannelWebhook && s.Enabled(ch) {
+			channels = append(channels, ch)
+		}
+	}
+	n, err := s.store.fanOut(ctx, tx, db.NewID(), m, aud, channels, s.Enabled(ChannelWebhook))
+	if err == nil && n > 0 {
+		s.Wake()
+	}
+	return n, err
 }
 
 // Send enqueues messages in a transaction of its own and wakes the dispatcher.
@@ -267,16 +291,21 @@ func (s *Service) enqueue(ctx context.Context, q db.Querier, msgs []Message) ([]
 	}
 	slices.Sort(members)
 	members = slices.Compact(members)
-	addrs, err := s.store.addressRefs(ctx, q, members)
+	addrs, exist, err := s.store.addressRefs(ctx, q, members)
 	if err != nil {
 		return nil, err
+	}
+	for _, id := range members {
+		if !exist[id] {
+			return nil, errors.New("notify: message to a user who does not exist")
+		}
 	}
 	rows := make([]outboxRow, 0, len(msgs))
 	for _, m := range msgs {
 		base := outboxRow{MessageID: m.ID, Kind: m.Kind, OrgID: m.OrgID, RcptType: m.To.Type, UserID: m.To.UserID, Lang: m.Lang, Data: m.Data, CreatedAt: now, NextAt: now}
 		add := func(ch ChannelName, addressID, address string) {
 			r := base
-			r.ID, r.Channel, r.AddressID, r.Address = db.NewID(), ch, addressID, address
+			r.Channel, r.AddressID, r.Address = ch, addressID, address
 			rows = append(rows, r)
 		}
 		switch m.To.Type {

@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"database/sql"
+	"encoding/base32"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,18 +33,40 @@ const domainAddress = "notify.address"
 func addressAD(id string) seal.AD {
 	return seal.AD{Table: "notify_addresses", Column: "address", Row: id}
 }
-func outboxAddrAD(id string) seal.AD {
-	return seal.AD{Table: "notify_outbox", Column: "address", Row: id}
+
+// A delivery's sealed address and data are bound to its message id, which is
+// known before the row is inserted (the row's own id is not): every row of a
+// message carries the same address and data.
+func outboxAddrAD(messageID string) seal.AD {
+	return seal.AD{Table: "notify_outbox", Column: "address", Row: messageID}
 }
-func outboxDataAD(id string) seal.AD { return seal.AD{Table: "notify_outbox", Column: "data", Row: id} }
-func keyAD(name string) seal.AD      { return seal.AD{Table: "notify_keys", Column: "value", Row: name} }
+func outboxDataAD(messageID string) seal.AD {
+	return seal.AD{Table: "notify_outbox", Column: "data", Row: messageID}
+}
+func fanoutDataAD(id string) seal.AD {
+	return seal.AD{Table: "notify_fanouts", Column: "data", Row: id}
+}
+
+func keyAD(name string) seal.AD { return seal.AD{Table: "notify_keys", Column: "value", Row: name} }
+
+// domainMessage is the blind-index domain of the message ids of a fan-out's
+// recipients.
+const domainMessage = "notify.message"
+
+// fanoutMessageID is the message id of a fan-out's delivery to a user: a
+// keyed hash of the two, so it is the same on each of her channels and on
+// every retry, and says nothing about her to the receiver.
+func (s *Store) fanoutMessageID(fanoutID, userID string) string {
+	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(s.keys.BlindIndex(domainMessage, fanoutID+"|"+userID))
+}
 
 // SealedColumns are the capability's sealed columns, for key rotation.
 func SealedColumns() []seal.Column {
 	return []seal.Column{
 		{Table: "notify_addresses", Column: "address_enc", IDColumn: "id", ADColumn: "address"},
-		{Table: "notify_outbox", Column: "address_enc", IDColumn: "id", ADColumn: "address"},
-		{Table: "notify_outbox", Column: "data_enc", IDColumn: "id", ADColumn: "data"},
+		{Table: "notify_outbox", Column: "address_enc", IDColumn: "message_id", ADColumn: "address"},
+		{Table: "notify_outbox", Column: "data_enc", IDColumn: "message_id", ADColumn: "data"},
+		{Table: "notify_fanouts", Column: "data_enc", IDColumn: "id", ADColumn: "data"},
 		{Table: "notify_keys", Column: "value_enc", IDColumn: "name", ADColumn: "value"},
 	}
 }
@@ -134,30 +157,35 @@ type addressRef struct {
 	Groups  []Group
 }
 
-// addressRefs returns the addresses of many users, for routing a fan-out.
-func (s *Store) addressRefs(ctx context.Context, q db.Querier, userIDs []string) (map[string][]addressRef, error) {
-	out := map[string][]addressRef{}
+// addressRefs returns the addresses of many users, for routing messages to
+// them, and reports which of the users exist: a message to a user who does
+// not is refused (no foreign key on the outbox does it).
+func (s *Store) addressRefs(ctx context.Context, q db.Querier, userIDs []string) (map[string][]addressRef, map[string]bool, error) {
+	out, exist := map[string][]addressRef{}, map[string]bool{}
 	for chunk := range slices.Chunk(userIDs, 500) {
-		rows, err := q.QueryContext(ctx, `SELECT id, user_id, channel, kinds FROM notify_addresses WHERE user_id IN (`+placeholders(1, len(chunk))+`) ORDER BY created_at, id`, anys(chunk)...)
+		rows, err := q.QueryContext(ctx, `SELECT u.id, a.id, a.channel, a.kinds FROM users u LEFT JOIN notify_addresses a ON a.user_id = u.id
+			WHERE u.id IN (`+placeholders(1, len(chunk))+`) ORDER BY a.created_at, a.id`, anys(chunk)...)
 		if err != nil {
-			return nil, fmt.Errorf("notify: route: %w", err)
+			return nil, nil, fmt.Errorf("notify: route: %w", err)
 		}
 		for rows.Next() {
-			var a addressRef
-			var user, ch, kinds string
-			if err := rows.Scan(&a.ID, &user, &ch, &kinds); err != nil {
+			var user string
+			var id, ch, kinds sql.NullString
+			if err := rows.Scan(&user, &id, &ch, &kinds); err != nil {
 				rows.Close()
-				return nil, fmt.Errorf("notify: route: %w", err)
+				return nil, nil, fmt.Errorf("notify: route: %w", err)
 			}
-			a.Channel, a.Groups = ChannelName(ch), parseGroups(strings.Split(kinds, ","))
-			out[user] = append(out[user], a)
+			exist[user] = true
+			if id.Valid {
+				out[user] = append(out[user], addressRef{ID: id.String, Channel: ChannelName(ch.String), Groups: parseGroups(strings.Split(kinds.String, ","))})
+			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("notify: route: %w", err)
+			return nil, nil, fmt.Errorf("notify: route: %w", err)
 		}
 	}
-	return out, nil
+	return out, exist, nil
 }
 
 // addressValues opens the addresses with the given ids.
@@ -209,8 +237,9 @@ func (s *Store) DeleteUser(ctx context.Context, q db.Querier, userID string) err
 
 // outboxRow is one delivery: a message on one channel to one address.
 type outboxRow struct {
-	ID        string
+	ID        int64 // set when claimed
 	MessageID string
+	FanoutID  string // a fan-out's delivery takes its data from the fan-out
 	Kind      Kind
 	OrgID     string
 	RcptType  RecipientType
@@ -225,9 +254,9 @@ type outboxRow struct {
 	Attempts  int
 }
 
-const outboxInsertCols = `id, message_id, kind, org_id, rcpt_type, user_id, channel, address_id, address_enc, lang, data_enc, created_at, next_at`
+const outboxInsertCols = `message_id, kind, org_id, rcpt_type, user_id, channel, address_id, address_enc, lang, data_enc, created_at, next_at`
 
-const outboxInsertN = 13
+const outboxInsertN = 12
 
 // insertOutbox writes rows with multi-row INSERTs, in q (the caller's
 // transaction). SQLite binds parameters in time that grows with the square
@@ -253,10 +282,10 @@ func (s *Store) insertOutbox(ctx context.Context, q db.Querier, rows []outboxRow
 				if err != nil {
 					return fmt.Errorf("notify: encode data: %w", err)
 				}
-				data = s.keys.Seal(raw, outboxDataAD(r.ID))
+				data = s.keys.Seal(raw, outboxDataAD(r.MessageID))
 			}
-			args = append(args, r.ID, r.MessageID, string(r.Kind), r.OrgID, string(r.RcptType), nullString(r.UserID),
-				string(r.Channel), nullString(r.AddressID), s.keys.SealString(r.Address, outboxAddrAD(r.ID)), r.Lang, data, r.CreatedAt, r.NextAt)
+			args = append(args, r.MessageID, string(r.Kind), r.OrgID, string(r.RcptType), nullString(r.UserID),
+				string(r.Channel), nullString(r.AddressID), s.keys.SealString(r.Address, outboxAddrAD(r.MessageID)), r.Lang, data, r.CreatedAt, r.NextAt)
 		}
 		query := `INSERT INTO notify_outbox (` + outboxInsertCols + `) VALUES ` + valueRows(len(chunk), outboxInsertN)
 		var err error
@@ -288,7 +317,119 @@ func prepare(ctx context.Context, q db.Querier, query string) (*sql.Stmt, error)
 	return p.PrepareContext(ctx, query)
 }
 
-const outboxClaimCols = `id, message_id, kind, org_id, rcpt_type, user_id, channel, address_id, address_enc, lang, data_enc, created_at, next_at, attempts`
+// Audience is who a fan-out goes to: every user of the organisations.
+type Audience struct {
+	OrgIDs []string
+}
+
+// fanOut writes one message to every user of the audience, in q (the
+// caller's transaction), with one INSERT … SELECT: a delivery for each of
+// her addresses on an enabled channel that receives the kind, and one to the
+// webhook when it is set. Nothing is bound per recipient: the statement has
+// the same few parameters for 10 users or 100,000. The message data is
+// sealed once, in the fan-out's row. It returns how many deliveries it wrote.
+func (s *Store) fanOut(ctx context.Context, q db.Querier, fanoutID string, m Message, aud Audience, channels []ChannelName, webhook bool) (int, error) {
+	if len(aud.OrgIDs) == 0 || (len(channels) == 0 && !webhook) {
+		return 0, nil
+	}
+	var data []byte
+	if len(m.Data) > 0 {
+		raw, err := json.Marshal(m.Data)
+		if err != nil {
+			return 0, fmt.Errorf("notify: encode data: %w", err)
+		}
+		data = s.keys.Seal(raw, fanoutDataAD(fanoutID))
+	}
+	if _, err := q.ExecContext(ctx, `INSERT INTO notify_fanouts (id, kind, data_enc, created_at) VALUES ($1, $2, $3, $4)`,
+		fanoutID, string(m.Kind), data, m.CreatedAt); err != nil {
+		return 0, fmt.Errorf("notify: fan-out: %w", err)
+	}
+	// $1 kind, $2 fan-out, $3 now, then the organisations, then the channels.
+	// Only placeholders are added to the texts; every value is an argument.
+	// (Two statements, not a UNION: PostgreSQL types the parameters of an
+	// INSERT … SELECT by the columns only without one.)
+	head := `INSERT INTO notify_outbox (kind, org_id, rcpt_type, user_id, channel, address_id, fanout_id, created_at, next_at) `
+	args := []any{string(m.Kind), fanoutID, m.CreatedAt}
+	orgs := placeholders(len(args)+1, len(aud.OrgIDs))
+	args = append(args, anys(aud.OrgIDs)...)
+	total := 0
+	insert := func(query string, args []any) error {
+		res, err := q.ExecContext(ctx, head+query, args...)
+		if err != nil {
+			return fmt.Errorf("notify: fan-out: %w", db.Map(err))
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("notify: fan-out: %w", err)
+		}
+		total += int(n)
+		return nil
+	}
+	if webhook {
+		if err := insert(`SELECT $1, u.org_id, 'member', u.id, 'webhook', NULL, $2, $3, $3 FROM users u WHERE u.org_id IN (`+orgs+`)`, args); err != nil { // #nosec G202 -- placeholders only
+			return 0, err
+		}
+	}
+	if len(channels) > 0 {
+		args := slices.Clone(args)
+		names := make([]string, len(channels))
+		for i, c := range channels {
+			names[i] = string(c)
+		}
+		chs := placeholders(len(args)+1, len(names))
+		args = append(args, anys(names)...)
+		// An address receives the kind when its list of groups holds the
+		// kind's group; a message of no group (a test) goes to every address.
+		groupCond := ""
+		if g := m.Kind.Group(); g != "" {
+			groupCond = ` AND (',' || a.kinds || ',') LIKE $` + strconv.Itoa(len(args)+1)
+			args = append(args, "%,"+string(g)+",%")
+		}
+		if err := insert(`SELECT $1, u.org_id, 'member', u.id, a.channel, a.id, $2, $3, $3 FROM users u JOIN notify_addresses a ON a.user_id = u.id
+			WHERE u.org_id IN (`+orgs+`) AND a.channel IN (`+chs+`)`+groupCond, args); err != nil { // #nosec G202 -- placeholders only
+			return 0, err
+		}
+	}
+	return total, nil
+}
+
+// fanoutData opens the data of the given fan-outs.
+func (s *Store) fanoutData(ctx context.Context, ids []string) (map[string]map[string]string, error) {
+	out := map[string]map[string]string{}
+	for chunk := range slices.Chunk(ids, 500) {
+		rows, err := s.db.QueryContext(ctx, `SELECT id, data_enc FROM notify_fanouts WHERE id IN (`+placeholders(1, len(chunk))+`)`, anys(chunk)...)
+		if err != nil {
+			return nil, fmt.Errorf("notify: fan-out data: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			var enc []byte
+			if err := rows.Scan(&id, &enc); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("notify: fan-out data: %w", err)
+			}
+			var data map[string]string
+			if len(enc) > 0 {
+				raw, err := s.keys.Open(enc, fanoutDataAD(id))
+				if err == nil {
+					err = json.Unmarshal(raw, &data)
+				}
+				if err != nil {
+					rows.Close()
+					return nil, fmt.Errorf("notify: open fan-out data: %w", err)
+				}
+			}
+			out[id] = data
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("notify: fan-out data: %w", err)
+		}
+	}
+	return out, nil
+}
+
+const outboxClaimCols = `id, message_id, fanout_id, kind, org_id, rcpt_type, user_id, channel, address_id, address_enc, lang, data_enc, created_at, next_at, attempts`
 
 // claim takes up to limit due deliveries: it moves each one's next_at to
 // leaseUntil and counts the attempt, in one statement, so another dispatcher
@@ -313,20 +454,26 @@ func (s *Store) claim(ctx context.Context, now, leaseUntil time.Time, limit int)
 	}
 	defer rows.Close()
 	var out []outboxRow
+	var fanouts []string
 	for rows.Next() {
 		var r outboxRow
 		var kind, rcpt, ch string
-		var user, addrID sql.NullString
+		var msgID, fanout, user, addrID sql.NullString
 		var addrEnc, dataEnc []byte
-		if err := rows.Scan(&r.ID, &r.MessageID, &kind, &r.OrgID, &rcpt, &user, &ch, &addrID, &addrEnc, &r.Lang, &dataEnc, &r.CreatedAt, &r.NextAt, &r.Attempts); err != nil {
+		if err := rows.Scan(&r.ID, &msgID, &fanout, &kind, &r.OrgID, &rcpt, &user, &ch, &addrID, &addrEnc, &r.Lang, &dataEnc, &r.CreatedAt, &r.NextAt, &r.Attempts); err != nil {
 			return nil, fmt.Errorf("notify: claim scan: %w", err)
 		}
 		r.Kind, r.RcptType, r.Channel, r.UserID, r.AddressID = Kind(kind), RecipientType(rcpt), ChannelName(ch), user.String, addrID.String
-		if r.Address, err = s.keys.OpenString(addrEnc, outboxAddrAD(r.ID)); err != nil {
+		r.MessageID, r.FanoutID = msgID.String, fanout.String
+		if r.FanoutID != "" {
+			r.MessageID = s.fanoutMessageID(r.FanoutID, r.UserID)
+			fanouts = append(fanouts, r.FanoutID)
+		}
+		if r.Address, err = s.keys.OpenString(addrEnc, outboxAddrAD(r.MessageID)); err != nil {
 			return nil, fmt.Errorf("notify: open outbox address: %w", err)
 		}
 		if len(dataEnc) > 0 {
-			raw, err := s.keys.Open(dataEnc, outboxDataAD(r.ID))
+			raw, err := s.keys.Open(dataEnc, outboxDataAD(r.MessageID))
 			if err != nil {
 				return nil, fmt.Errorf("notify: open outbox data: %w", err)
 			}
@@ -339,12 +486,24 @@ func (s *Store) claim(ctx context.Context, now, leaseUntil time.Time, limit int)
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("notify: claim: %w", err)
 	}
+	rows.Close()
+	if len(fanouts) > 0 {
+		data, err := s.fanoutData(ctx, dedupe(fanouts))
+		if err != nil {
+			return nil, err
+		}
+		for i := range out {
+			if out[i].FanoutID != "" {
+				out[i].Data = data[out[i].FanoutID]
+			}
+		}
+	}
 	return out, nil
 }
 
 // outcome is what became of one claimed delivery.
 type outcome struct {
-	ID        string
+	ID        int64
 	AddressID string
 	// State is "sent", "retry", "failed" or "gone" (the address is dead and
 	// removed, with the delivery).
@@ -357,9 +516,9 @@ type outcome struct {
 // update is fenced by the lease the batch was claimed with: when a slow
 // dispatcher's lease ran out and another claimed the row, the first one's
 // outcome is dropped and the row's fate is the second's.
-func (s *Store) finish(ctx context.Context, lease, now time.Time, outs []outcome) error {
+func (s *Store) finish(ctx context.Context, lease, now time.Time, outs []outcome, fanouts []string) error {
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
-		var sent []string
+		var sent []int64
 		for _, o := range outs {
 			var err error
 			switch o.State {
@@ -381,7 +540,10 @@ func (s *Store) finish(ctx context.Context, lease, now time.Time, outs []outcome
 			}
 		}
 		for chunk := range slices.Chunk(sent, 500) {
-			args := append([]any{now, lease}, anys(chunk)...)
+			args := []any{now, lease}
+			for _, id := range chunk {
+				args = append(args, id)
+			}
 			// Only placeholders are added to the text; the ids are arguments.
 			query := `UPDATE notify_outbox SET state = 'sent', done_at = $1, last_error = '', address_enc = NULL, data_enc = NULL
 				WHERE next_at = $2 AND state = 'pending' AND id IN (` + placeholders(3, len(chunk)) + `)` // #nosec G202 -- placeholders only
@@ -389,15 +551,28 @@ func (s *Store) finish(ctx context.Context, lease, now time.Time, outs []outcome
 				return fmt.Errorf("notify: record sent: %w", err)
 			}
 		}
+		// A fan-out whose last delivery is finished keeps no content.
+		for chunk := range slices.Chunk(fanouts, 500) {
+			query := `UPDATE notify_fanouts SET data_enc = NULL WHERE data_enc IS NOT NULL AND id IN (` + placeholders(1, len(chunk)) + `)
+				AND NOT EXISTS (SELECT 1 FROM notify_outbox o WHERE o.fanout_id = notify_fanouts.id AND o.state = 'pending')` // #nosec G202 -- placeholders only
+			if _, err := tx.ExecContext(ctx, query, anys(chunk)...); err != nil {
+				return fmt.Errorf("notify: clear fan-out: %w", err)
+			}
+		}
 		return nil
 	})
 }
 
-// Purge deletes finished deliveries done before cutoff.
+// Purge deletes finished deliveries done before cutoff, and fan-outs made
+// before cutoff that have no delivery left waiting.
 func (s *Store) Purge(ctx context.Context, cutoff time.Time) (int64, error) {
 	res, err := s.db.ExecContext(ctx, `DELETE FROM notify_outbox WHERE state <> 'pending' AND done_at < $1`, cutoff)
 	if err != nil {
 		return 0, fmt.Errorf("notify: purge: %w", err)
+	}
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM notify_fanouts WHERE created_at < $1
+		AND NOT EXISTS (SELECT 1 FROM notify_outbox o WHERE o.fanout_id = notify_fanouts.id AND o.state = 'pending')`, cutoff); err != nil {
+		return 0, fmt.Errorf("notify: purge fan-outs: %w", err)
 	}
 	return res.RowsAffected()
 }
@@ -448,7 +623,7 @@ func (s *Store) Status(ctx context.Context, orgID string, since time.Time) ([]St
 
 // Failures lists an organisation's deliveries given up since, newest first.
 func (s *Store) Failures(ctx context.Context, orgID string, since time.Time, limit int) ([]Failure, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT message_id, kind, channel, attempts, last_error, created_at, done_at FROM notify_outbox
+	rows, err := s.db.QueryContext(ctx, `SELECT message_id, fanout_id, user_id, kind, channel, attempts, last_error, created_at, done_at FROM notify_outbox
 		WHERE org_id = $1 AND state = 'failed' AND done_at >= $2 ORDER BY done_at DESC, id LIMIT $3`, orgID, since, limit)
 	if err != nil {
 		return nil, fmt.Errorf("notify: failures: %w", err)
@@ -458,8 +633,13 @@ func (s *Store) Failures(ctx context.Context, orgID string, since time.Time, lim
 	for rows.Next() {
 		var f Failure
 		var kind, ch string
-		if err := rows.Scan(&f.MessageID, &kind, &ch, &f.Attempts, &f.LastError, &f.CreatedAt, &f.FailedAt); err != nil {
+		var msgID, fanout, user sql.NullString
+		if err := rows.Scan(&msgID, &fanout, &user, &kind, &ch, &f.Attempts, &f.LastError, &f.CreatedAt, &f.FailedAt); err != nil {
 			return nil, fmt.Errorf("notify: failures scan: %w", err)
+		}
+		f.MessageID = msgID.String
+		if fanout.Valid {
+			f.MessageID = s.fanoutMessageID(fanout.String, user.String)
 		}
 		f.Kind, f.Channel = Kind(kind), ChannelName(ch)
 		out = append(out, f)

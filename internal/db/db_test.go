@@ -1,0 +1,52 @@
+package db_test
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sisterline/sisterline/internal/db"
+	"github.com/sisterline/sisterline/internal/db/dbtest"
+)
+
+// Many transactions at once, each reading through the pool (not its own
+// transaction) while it holds the write lock, as a report's transaction
+// reads the on-call list: none may wait for busy_timeout, none may fail.
+func TestConcurrentWritersThatReadThroughThePoolNeitherDeadlockNorFail(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if _, err := d.ExecContext(ctx, `INSERT INTO orgs (id, slug, name, created_at) VALUES ($1, 'o', 'O', $2)`, db.NewID(), db.Now()); err != nil {
+			t.Fatal(err)
+		}
+		const writers, each = 24, 5
+		var wg sync.WaitGroup
+		errs := make(chan error, writers*each)
+		start := time.Now()
+		for range writers {
+			wg.Go(func() {
+				for range each {
+					errs <- d.InTx(ctx, func(tx *sql.Tx) error {
+						var n int
+						if err := d.QueryRowContext(ctx, `SELECT count(*) FROM orgs`).Scan(&n); err != nil {
+							return err
+						}
+						_, err := tx.ExecContext(ctx, `INSERT INTO orgs (id, slug, name, created_at) VALUES ($1, $2, 'O', $3)`, db.NewID(), db.NewID(), db.Now())
+						return err
+					})
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if took := time.Since(start); took > 5*time.Second {
+			t.Fatalf("%d transactions took %v: writers waited for busy_timeout", writers*each, took)
+		}
+	})
+}
