@@ -129,7 +129,7 @@ func TestSafetyLoopCorroboratesPublishesAndScreensAcrossOrganisations(t *testing
 					t.Fatal("the alert names the reporter")
 				}
 			}
-			for _, marker := range []string{"13800138000", "0013", "took the money"} {
+			for _, marker := range []string{"13800138000", "138 0013", "138-0013", "138.0013", "took the money"} {
 				if strings.Contains(s.Log(), marker) {
 					t.Fatalf("the log holds %q from a report or a screening", marker)
 				}

@@ -27,8 +27,9 @@ import (
 // Guess returns nil when Normalize accepts the value as no kind at all.
 func Guess(raw, region string) []Identifier {
 	found := make(map[Kind]Identifier, len(Kinds()))
+	cache := phoneCache{}
 	for _, k := range Kinds() {
-		if id, err := Normalize(k, raw, region); err == nil {
+		if id, err := normalize(k, raw, region, cache); err == nil {
 			found[k] = id
 		}
 	}
@@ -50,7 +51,7 @@ func Guess(raw, region string) []Identifier {
 	case plated && isCNPlate(plate.Value):
 		order = []Kind{KindPlate}
 	default:
-		if phone, ok := found[KindPhone]; ok && isValidPhone(phone.Value) {
+		if phone, ok := found[KindPhone]; ok && cache.valid(phone.Value) {
 			order = append(order, KindPhone, KindWeChat, KindQQ)
 		} else {
 			order = append(order, KindQQ, KindPhone, KindWeChat)

@@ -79,6 +79,12 @@ const DefaultRegion = "CN"
 //
 // Labels typed in front of an id ("微信：", "QQ", "电话", "车牌") are dropped.
 func Normalize(kind Kind, raw, region string) (Identifier, error) {
+	return normalize(kind, raw, region, phoneCache{})
+}
+
+// normalize is Normalize with a cache of phone numbers already parsed, so
+// Guess, which tries every kind, parses a number once, not once per kind.
+func normalize(kind Kind, raw, region string, cache phoneCache) (Identifier, error) {
 	if _, ok := ParseKind(string(kind)); !ok {
 		return Identifier{}, &ParseError{Kind: kind, Reason: ReasonUnknownKind}
 	}
@@ -87,9 +93,9 @@ func Normalize(kind Kind, raw, region string) (Identifier, error) {
 	if reason == "" {
 		switch kind {
 		case KindPhone:
-			value, display, reason = normalizePhone(s, region)
+			value, display, reason = normalizePhone(s, region, cache)
 		case KindWeChat:
-			value, display, reason = normalizeWeChat(s, region)
+			value, display, reason = normalizeWeChat(s, region, cache)
 		case KindQQ:
 			value, display, reason = normalizeQQ(s)
 		case KindEmail:

@@ -42,12 +42,12 @@ const maxPhoneDigits = 22
 //     alone lets through. Lengths that are only possible for local dialling
 //     (a landline without its area code) are refused: the same digits are a
 //     different line in every city.
-func normalizePhone(s, region string) (string, string, Reason) {
+func normalizePhone(s, region string, cache phoneCache) (string, string, Reason) {
 	plus, digits, ok := phoneDigits(stripLabels(s, phoneLabels, false))
 	if !ok {
 		return "", "", ReasonInvalidPhone
 	}
-	num, ok := parsePhone(plus, digits, region)
+	num, ok := cache.parse(plus, digits, region)
 	if !ok {
 		return "", "", ReasonInvalidPhone
 	}
@@ -179,6 +179,41 @@ var generalDescs = sync.OnceValue(func() map[int32][]*phonenumbers.PhoneNumberDe
 	}
 	return descs
 })
+
+// phoneCache remembers the numbers parsed during one Normalize or Guess
+// call (libphonenumber's parse is most of a screening's cost). A nil cache
+// parses every time.
+type phoneCache map[string]*phonenumbers.PhoneNumber
+
+func (c phoneCache) parse(plus bool, digits, region string) (*phonenumbers.PhoneNumber, bool) {
+	if c == nil {
+		return parsePhone(plus, digits, region)
+	}
+	key := region + "|" + digits
+	if plus {
+		key = region + "|+" + digits
+	}
+	if num, ok := c[key]; ok {
+		return num, num != nil
+	}
+	num, ok := parsePhone(plus, digits, region)
+	if !ok {
+		num = nil
+	} else {
+		c["e164|"+phonenumbers.Format(num, phonenumbers.E164)] = num
+	}
+	c[key] = num
+	return num, ok
+}
+
+// valid reports whether an E.164 Value is an assigned number, using the
+// number parsed for it when the cache has it.
+func (c phoneCache) valid(e164 string) bool {
+	if num, ok := c["e164|"+e164]; ok && num != nil {
+		return phonenumbers.IsValidNumber(num)
+	}
+	return isValidPhone(e164)
+}
 
 // isValidPhone reports whether an E.164 Value is a number libphonenumber
 // knows to be assigned; Guess uses it to rank candidates.

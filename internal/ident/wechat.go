@@ -29,10 +29,10 @@ var wechatLabels = []string{
 // keeps its E.164 form ("+447911123456"). Bare digits are not run through
 // libphonenumber on purpose: a QQ number would turn into a phone number, and
 // the Value of a WeChat ID would change whenever the metadata does.
-func normalizeWeChat(s, region string) (string, string, Reason) {
+func normalizeWeChat(s, region string, cache phoneCache) (string, string, Reason) {
 	s = stripLabels(s, wechatLabels, true)
 	if plus, digits, ok := phoneDigits(s); ok {
-		return wechatDigits(plus, digits, region)
+		return wechatDigits(plus, digits, region, cache)
 	}
 	id := strings.ToLower(s)
 	if !isWeChatID(id) {
@@ -41,14 +41,14 @@ func normalizeWeChat(s, region string) (string, string, Reason) {
 	return id, id, ""
 }
 
-func wechatDigits(plus bool, digits, region string) (string, string, Reason) {
+func wechatDigits(plus bool, digits, region string, cache phoneCache) (string, string, Reason) {
 	if !plus && !strings.HasPrefix(digits, "00") {
 		if len(digits) < 5 || len(digits) > 20 {
 			return "", "", ReasonInvalidWeChat
 		}
 		return digits, digits, ""
 	}
-	num, ok := parsePhone(plus, digits, region)
+	num, ok := cache.parse(plus, digits, region)
 	if !ok {
 		return "", "", ReasonInvalidWeChat
 	}
