@@ -99,7 +99,7 @@ func digitValue(r rune) (byte, bool) {
 	for unicode.Is(unicode.Nd, start-1) {
 		start--
 	}
-	return byte((r - start) % 10), true
+	return byte((r - start) % 10), true // #nosec G115 -- a value from 0 to 9
 }
 
 // parsePhone parses digits (with a '+' before them when plus is set) as an

@@ -384,7 +384,8 @@ func attack(ctx context.Context, c *http.Client, pid int, sc scenario, rate int,
 		return stats.Sample{}, ctx.Err()
 	}
 	s := stats.Sample{
-		Rate: rate, Requests: int(m.Requests), OK: m.StatusCodes[want],
+		Rate: rate, Requests: int(m.Requests), // #nosec G115 -- a bounded load run sends far fewer than 2^63 requests
+		OK:      m.StatusCodes[want],
 		Elapsed: m.Duration + m.Wait,
 		P50:     m.Latencies.P50, P90: m.Latencies.P90, P99: m.Latencies.P99, Max: m.Latencies.Max,
 		CPU: cpu1 - cpu0, LoadCPU: self1 - self0,
