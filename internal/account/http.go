@@ -86,16 +86,14 @@ func (h *HTTP) clearSessionCookie(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 }
 
-// render re-renders page name with the error's message and what was typed,
-// or passes a non-form error on to the frame.
+// formError re-renders page name with the error's message and what was
+// typed, or passes a non-form error on to the frame.
 func (h *HTTP) formError(w http.ResponseWriter, r *http.Request, name string, data any, err error) error {
-	ae, ok := apperr.As(err)
-	if !ok || ae.Code == apperr.Internal || ae.Code == apperr.NotFound {
+	ae := web.UserError(err)
+	if ae == nil {
 		return err
 	}
-	v := h.rd.NewView(r, data).WithForm(r.PostForm, ae.Fields)
-	v.Errors = []string{v.T(ae.Message)}
-	return h.rd.Render(w, web.Status(ae.Code), name, v)
+	return h.rd.RenderForm(w, r, name, data, r.PostForm, ae)
 }
 
 // safeNext keeps a post-sign-in redirect on this site.

@@ -98,7 +98,7 @@ func (h *HTTP) usersError(w http.ResponseWriter, r *http.Request, err error) err
 }
 
 func (h *HTTP) userRole(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(r); err != nil {
+	if err := web.ParseForm(r); err != nil {
 		return err
 	}
 	p := web.PrincipalFrom(r.Context())
@@ -159,7 +159,7 @@ func (h *HTTP) userRemove(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *HTTP) orgTwoFactor(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(r); err != nil {
+	if err := web.ParseForm(r); err != nil {
 		return err
 	}
 	on := r.PostForm.Get("require") == "1"
@@ -232,7 +232,7 @@ func (h *HTTP) invitesPage(w http.ResponseWriter, r *http.Request) error {
 // inviteCreate makes a code and shows it on the page it answers with, not
 // after a redirect: the code must never be in a URL, where history keeps it.
 func (h *HTTP) inviteCreate(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(r); err != nil {
+	if err := web.ParseForm(r); err != nil {
 		return err
 	}
 	p := web.PrincipalFrom(r.Context())
@@ -375,7 +375,7 @@ func (h *HTTP) orgsPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *HTTP) orgCreate(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(r); err != nil {
+	if err := web.ParseForm(r); err != nil {
 		return err
 	}
 	if _, err := h.svc.CreateOrg(r.Context(), web.PrincipalFrom(r.Context()), r.PostForm.Get("name"), r.PostForm.Get("slug")); err != nil {

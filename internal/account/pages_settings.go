@@ -28,13 +28,6 @@ func (h *HTTP) settingsRoutes(rt *web.Router) {
 	rt.Handle("POST /settings/2fa/disable", web.SignedIn(), h.twoFactorDisable)
 }
 
-func parseForm(r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return apperr.New(apperr.Invalid, "error.invalid_form")
-	}
-	return nil
-}
-
 // settingsView is what the settings page shows.
 type settingsView struct {
 	Lang string // her stored language, or the page's
@@ -72,7 +65,7 @@ func (h *HTTP) settingsError(w http.ResponseWriter, r *http.Request, err error) 
 }
 
 func (h *HTTP) settingsLang(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(r); err != nil {
+	if err := web.ParseForm(r); err != nil {
 		return err
 	}
 	lang := r.PostForm.Get("lang")
@@ -87,7 +80,7 @@ func (h *HTTP) settingsLang(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *HTTP) settingsPassphrase(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(r); err != nil {
+	if err := web.ParseForm(r); err != nil {
 		return err
 	}
 	f := r.PostForm
@@ -111,7 +104,7 @@ func (h *HTTP) settingsSignOutEverywhere(w http.ResponseWriter, r *http.Request)
 }
 
 func (h *HTTP) settingsDelete(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(r); err != nil {
+	if err := web.ParseForm(r); err != nil {
 		return err
 	}
 	if err := h.svc.DeleteAccount(r.Context(), web.PrincipalFrom(r.Context()), r.PostForm.Get("passphrase")); err != nil {
@@ -233,7 +226,7 @@ func (h *HTTP) twoFactorEnable(w http.ResponseWriter, r *http.Request) error {
 	if waitingForCode(w, r) {
 		return nil
 	}
-	if err := parseForm(r); err != nil {
+	if err := web.ParseForm(r); err != nil {
 		return err
 	}
 	p := web.PrincipalFrom(r.Context())
@@ -267,7 +260,7 @@ func (h *HTTP) twoFactorEnable(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *HTTP) twoFactorDisable(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(r); err != nil {
+	if err := web.ParseForm(r); err != nil {
 		return err
 	}
 	if err := h.svc.DisableTOTP(r.Context(), web.PrincipalFrom(r.Context()), r.PostForm.Get("passphrase")); err != nil {

@@ -64,30 +64,6 @@ type listPage struct {
 	Screened bool
 }
 
-// render renders page name with data, what was typed and the error's
-// message, with the error's status.
-func (h *HTTP) render(w http.ResponseWriter, r *http.Request, name string, data any, values url.Values, ae *apperr.Error) error {
-	v := h.rd.NewView(r, data)
-	status := http.StatusOK
-	var fields map[string]string
-	if ae != nil {
-		status, fields = web.Status(ae.Code), ae.Fields
-		v.Errors = []string{v.T(ae.Message)}
-	}
-	v.WithForm(values, fields)
-	return h.rd.Render(w, status, name, v)
-}
-
-// userError returns the coded error a form shows, or nil when err is for
-// the frame (internal, not found).
-func userError(err error) *apperr.Error {
-	ae, ok := apperr.As(err)
-	if !ok || ae.Code == apperr.Internal || ae.Code == apperr.NotFound {
-		return nil
-	}
-	return ae
-}
-
 // feedPage lists the alerts she sees, newest first, in one area or all.
 func (h *HTTP) feedPage(w http.ResponseWriter, r *http.Request) error {
 	p := web.PrincipalFrom(r.Context())
@@ -109,7 +85,7 @@ func (h *HTTP) feedPage(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	slices.Sort(areas)
-	return h.render(w, r, "alert/alerts", listPage{Cards: h.cards(p, shown), Areas: areas, Area: area}, nil, nil)
+	return h.rd.RenderForm(w, r, "alert/alerts", listPage{Cards: h.cards(p, shown), Areas: areas, Area: area}, nil, nil)
 }
 
 // alertPage shows one alert; its organisation's moderators also see it
@@ -121,7 +97,7 @@ func (h *HTTP) alertPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c := h.cards(p, []Alert{a})[0]
-	return h.render(w, r, "alert/alert", map[string]any{"Card": c, "CanEdit": c.Own && isModerator(p)}, nil, nil)
+	return h.rd.RenderForm(w, r, "alert/alert", map[string]any{"Card": c, "CanEdit": c.Own && isModerator(p)}, nil, nil)
 }
 
 // editable returns an alert the viewer may correct or withdraw.
@@ -187,7 +163,7 @@ func (h *HTTP) renderEdit(w http.ResponseWriter, r *http.Request, a Alert, value
 		rows = append(rows, editRow{I: len(rows), N: len(rows) + 1, Kind: string(ident.KindPhone)})
 	}
 	data := map[string]any{"Alert": a, "Rows": rows, "Kinds": ident.Kinds()}
-	return h.render(w, r, "alert/alert_edit", data, values, ae)
+	return h.rd.RenderForm(w, r, "alert/alert_edit", data, values, ae)
 }
 
 func (h *HTTP) editPage(w http.ResponseWriter, r *http.Request) error {
@@ -234,7 +210,7 @@ func (h *HTTP) editPost(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}()
 	if err != nil {
-		ae := userError(err)
+		ae := web.UserError(err)
 		if ae == nil {
 			return err
 		}
@@ -250,7 +226,7 @@ func (h *HTTP) withdrawPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return h.render(w, r, "alert/alert_withdraw", a, nil, nil)
+	return h.rd.RenderForm(w, r, "alert/alert_withdraw", a, nil, nil)
 }
 
 func (h *HTTP) withdrawPost(w http.ResponseWriter, r *http.Request) error {
@@ -266,7 +242,7 @@ func (h *HTTP) withdrawPost(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *HTTP) screenPage(w http.ResponseWriter, r *http.Request) error {
-	return h.render(w, r, "alert/alerts", listPage{Screen: true}, nil, nil)
+	return h.rd.RenderForm(w, r, "alert/alerts", listPage{Screen: true}, nil, nil)
 }
 
 // screenPost answers "is this number known?": the matching alerts, or the
@@ -278,16 +254,16 @@ func (h *HTTP) screenPost(w http.ResponseWriter, r *http.Request) error {
 	p := web.PrincipalFrom(r.Context())
 	matches, err := h.svc.Screen(r.Context(), p, r.PostForm.Get("value"), "")
 	if err != nil {
-		ae := userError(err)
+		ae := web.UserError(err)
 		if ae == nil {
 			return err
 		}
 		if ae.Code == apperr.RateLimited {
 			w.Header().Set("Retry-After", "60")
 		}
-		return h.render(w, r, "alert/alerts", listPage{Screen: true}, r.PostForm, ae)
+		return h.rd.RenderForm(w, r, "alert/alerts", listPage{Screen: true}, r.PostForm, ae)
 	}
-	return h.render(w, r, "alert/alerts", listPage{Screen: true, Screened: true, Cards: h.cards(p, matches)}, r.PostForm, nil)
+	return h.rd.RenderForm(w, r, "alert/alerts", listPage{Screen: true, Screened: true, Cards: h.cards(p, matches)}, r.PostForm, nil)
 }
 
 // ScreenHome is the home page block "check a number": one field and one big

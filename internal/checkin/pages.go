@@ -57,37 +57,6 @@ var Presets = []int{30, 60, 120}
 // ExtendBy is what "extend" adds.
 const ExtendBy = 30 * time.Minute
 
-func parseForm(r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return apperr.New(apperr.Invalid, "error.invalid_form")
-	}
-	return nil
-}
-
-// userError returns the coded error a form shows beside its fields, or nil
-// when err goes to the frame (internal, not found).
-func userError(err error) *apperr.Error {
-	ae, ok := apperr.As(err)
-	if !ok || ae.Code == apperr.Internal || ae.Code == apperr.NotFound {
-		return nil
-	}
-	return ae
-}
-
-// render renders page name with data, what was typed (values) and the
-// error's messages; status is the error's, or 200.
-func (h *HTTP) render(w http.ResponseWriter, r *http.Request, name string, data any, values url.Values, ae *apperr.Error) error {
-	v := h.rd.NewView(r, data)
-	status := http.StatusOK
-	var fields map[string]string
-	if ae != nil {
-		status, fields = web.Status(ae.Code), ae.Fields
-		v.Errors = []string{v.T(ae.Message)}
-	}
-	v.WithForm(values, fields)
-	return h.rd.Render(w, status, name, v)
-}
-
 // Left is a span of time as pages say it ("38 min", "1 h 5 min"), and in
 // whole seconds for the live countdown.
 type Left struct {
@@ -211,7 +180,7 @@ func (h *HTTP) newPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return h.render(w, r, "checkin/new", data, nil, nil)
+	return h.rd.RenderForm(w, r, "checkin/new", data, nil, nil)
 }
 
 // startInput reads the start form: a preset button ("minutes" = 30, 60,
@@ -248,7 +217,7 @@ func startInput(f url.Values) (Start, error) {
 }
 
 func (h *HTTP) startPost(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(r); err != nil {
+	if err := web.ParseForm(r); err != nil {
 		return err
 	}
 	in, err := startInput(r.PostForm)
@@ -256,7 +225,7 @@ func (h *HTTP) startPost(w http.ResponseWriter, r *http.Request) error {
 	if err == nil {
 		c, err = h.svc.Start(r.Context(), web.PrincipalFrom(r.Context()), in)
 	}
-	if ae := userError(err); ae != nil {
+	if ae := web.UserError(err); ae != nil {
 		// The service names the buddies field; on the page it is the typed
 		// one (a ticked sister is on her list already).
 		if m, ok := ae.Fields["buddies"]; ok {
@@ -269,7 +238,7 @@ func (h *HTTP) startPost(w http.ResponseWriter, r *http.Request) error {
 		if derr != nil {
 			return derr
 		}
-		return h.render(w, r, "checkin/new", data, r.PostForm, ae)
+		return h.rd.RenderForm(w, r, "checkin/new", data, r.PostForm, ae)
 	}
 	if err != nil {
 		return err
@@ -382,7 +351,7 @@ func (h *HTTP) viewWith(w http.ResponseWriter, r *http.Request, ae *apperr.Error
 // after answers a change to a check-in: back to its page with a flash, or
 // the page again with the error.
 func (h *HTTP) after(w http.ResponseWriter, r *http.Request, err error, flash string) error {
-	if ae := userError(err); ae != nil {
+	if ae := web.UserError(err); ae != nil {
 		return h.viewWith(w, r, ae)
 	}
 	if err != nil {
@@ -393,7 +362,7 @@ func (h *HTTP) after(w http.ResponseWriter, r *http.Request, err error, flash st
 }
 
 func (h *HTTP) safePost(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(r); err != nil {
+	if err := web.ParseForm(r); err != nil {
 		return err
 	}
 	_, err := h.svc.Safe(r.Context(), web.PrincipalFrom(r.Context()), r.PathValue("id"), r.PostForm.Get("pin"))
@@ -475,7 +444,7 @@ func (h *HTTP) listPage(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	return h.render(w, r, "checkin/list", data, nil, nil)
+	return h.rd.RenderForm(w, r, "checkin/list", data, nil, nil)
 }
 
 // Buddies.
@@ -506,20 +475,20 @@ func (h *HTTP) buddiesPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return h.render(w, r, "checkin/buddies", data, nil, nil)
+	return h.rd.RenderForm(w, r, "checkin/buddies", data, nil, nil)
 }
 
 func (h *HTTP) invitePost(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(r); err != nil {
+	if err := web.ParseForm(r); err != nil {
 		return err
 	}
 	err := h.svc.InviteBuddy(r.Context(), web.PrincipalFrom(r.Context()), r.PostForm.Get("handle"))
-	if ae := userError(err); ae != nil {
+	if ae := web.UserError(err); ae != nil {
 		data, derr := h.buddiesData(r)
 		if derr != nil {
 			return derr
 		}
-		return h.render(w, r, "checkin/buddies", data, r.PostForm, ae)
+		return h.rd.RenderForm(w, r, "checkin/buddies", data, r.PostForm, ae)
 	}
 	if err != nil {
 		return err
@@ -565,11 +534,11 @@ func (h *HTTP) pinPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return h.render(w, r, "checkin/settings", data, nil, nil)
+	return h.rd.RenderForm(w, r, "checkin/settings", data, nil, nil)
 }
 
 func (h *HTTP) pinPost(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(r); err != nil {
+	if err := web.ParseForm(r); err != nil {
 		return err
 	}
 	ctx := r.Context()
@@ -598,9 +567,9 @@ func (h *HTTP) pinPost(w http.ResponseWriter, r *http.Request) error {
 	default:
 		err = h.svc.SetPIN(ctx, p, pin, duress)
 	}
-	if ae := userError(err); ae != nil {
+	if ae := web.UserError(err); ae != nil {
 		// PINs are never written back into the page.
-		return h.render(w, r, "checkin/settings", data, nil, ae)
+		return h.rd.RenderForm(w, r, "checkin/settings", data, nil, ae)
 	}
 	if err != nil {
 		return err
@@ -642,11 +611,11 @@ func (h *HTTP) adminPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return h.render(w, r, "checkin/admin", data, nil, nil)
+	return h.rd.RenderForm(w, r, "checkin/admin", data, nil, nil)
 }
 
 func (h *HTTP) adminPost(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(r); err != nil {
+	if err := web.ParseForm(r); err != nil {
 		return err
 	}
 	ctx := r.Context()
@@ -657,12 +626,12 @@ func (h *HTTP) adminPost(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		err = h.svc.SetOrgSettings(ctx, web.PrincipalFrom(ctx), OrgSettings{Grace: time.Duration(mins) * time.Minute, DuressEnabled: f.Get("duress") == "on"})
 	}
-	if ae := userError(err); ae != nil {
+	if ae := web.UserError(err); ae != nil {
 		data, derr := h.adminData(r)
 		if derr != nil {
 			return derr
 		}
-		return h.render(w, r, "checkin/admin", data, f, ae)
+		return h.rd.RenderForm(w, r, "checkin/admin", data, f, ae)
 	}
 	if err != nil {
 		return err
@@ -682,16 +651,16 @@ func (h *HTTP) safeLinkWith(w http.ResponseWriter, r *http.Request, ae *apperr.E
 	if err != nil {
 		return err
 	}
-	return h.render(w, r, "checkin/link_safe", info, nil, ae)
+	return h.rd.RenderForm(w, r, "checkin/link_safe", info, nil, ae)
 }
 
 func (h *HTTP) safeLinkPost(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(r); err != nil {
+	if err := web.ParseForm(r); err != nil {
 		return err
 	}
 	token := r.PathValue("token")
 	_, err := h.svc.SafeByLink(r.Context(), token, r.PostForm.Get("pin"))
-	if ae := userError(err); ae != nil {
+	if ae := web.UserError(err); ae != nil {
 		return h.safeLinkWith(w, r, ae)
 	}
 	if err != nil {
@@ -706,7 +675,7 @@ func (h *HTTP) buddyLinkPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return h.render(w, r, "checkin/link_buddy", bl, nil, nil)
+	return h.rd.RenderForm(w, r, "checkin/link_buddy", bl, nil, nil)
 }
 
 func (h *HTTP) buddyLinkPost(w http.ResponseWriter, r *http.Request) error {

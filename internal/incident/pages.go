@@ -4,10 +4,8 @@ import (
 	"context"
 	"html/template"
 	"net/http"
-	"net/url"
 	"time"
 
-	"github.com/sisterline/sisterline/internal/apperr"
 	"github.com/sisterline/sisterline/internal/web"
 )
 
@@ -82,46 +80,6 @@ func (h *HTTP) pageRoutes(rt *web.Router, mod web.Access) {
 	rt.Handle("GET /cases", mod, h.casesPage)
 	rt.Handle("GET /cases/{id}", mod, h.casePage)
 	rt.Handle("POST /cases/{id}", mod, h.updateCasePost)
-}
-
-// parseForm reads a posted form.
-func parseForm(r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return apperr.New(apperr.Invalid, "error.invalid_form")
-	}
-	return nil
-}
-
-// userError returns the coded error a form can show beside its fields, or
-// nil when err must go to the frame (internal, not found).
-func userError(err error) *apperr.Error {
-	ae, ok := apperr.As(err)
-	if !ok || ae.Code == apperr.Internal || ae.Code == apperr.NotFound {
-		return nil
-	}
-	return ae
-}
-
-// render renders page name with data, what was typed (values) and the
-// error's messages.
-func (h *HTTP) render(w http.ResponseWriter, r *http.Request, name string, data any, values url.Values, ae *apperr.Error) error {
-	v := h.rd.NewView(r, data)
-	status := http.StatusOK
-	var fields map[string]string
-	if ae != nil {
-		status, fields = web.Status(ae.Code), ae.Fields
-		v.Errors = []string{v.T(ae.Message, dataPairs(ae.Data)...)}
-	}
-	v.WithForm(values, fields)
-	return h.rd.Render(w, status, name, v)
-}
-
-func dataPairs(m map[string]any) []any {
-	var out []any
-	for k, v := range m {
-		out = append(out, k, v)
-	}
-	return out
 }
 
 // Span is a duration as a page says it: a number and a unit (min, h, d).

@@ -67,7 +67,7 @@ func (h *HTTP) casesPage(w http.ResponseWriter, r *http.Request) error {
 	for i, c := range cases {
 		items[i] = h.caseItem(c, handles)
 	}
-	return h.render(w, r, "incident/cases", map[string]any{"Cases": items}, nil, nil)
+	return h.rd.RenderForm(w, r, "incident/cases", map[string]any{"Cases": items}, nil, nil)
 }
 
 type casePage struct {
@@ -91,7 +91,7 @@ func (h *HTTP) renderCase(w http.ResponseWriter, r *http.Request, values url.Val
 		values = url.Values{"status": {c.Status}, "assignee": {c.AssigneeID}, "due_on": {c.DueOn}, "outcome": {c.Outcome}}
 	}
 	d := casePage{Case: h.caseItem(c, handles), Staff: staff, Statuses: []string{CaseOpen, CaseInProgress, CaseClosed}, Outcomes: CaseOutcomes()}
-	return h.render(w, r, "incident/case", d, values, ae)
+	return h.rd.RenderForm(w, r, "incident/case", d, values, ae)
 }
 
 func (h *HTTP) casePage(w http.ResponseWriter, r *http.Request) error {
@@ -99,14 +99,14 @@ func (h *HTTP) casePage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *HTTP) updateCasePost(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(r); err != nil {
+	if err := web.ParseForm(r); err != nil {
 		return err
 	}
 	f := r.PostForm
 	id := r.PathValue("id")
 	u := CaseUpdate{Status: f.Get("status"), AssigneeID: f.Get("assignee"), DueOn: f.Get("due_on"), Outcome: f.Get("outcome"), Note: f.Get("note")}
 	if err := h.svc.UpdateCase(r.Context(), web.PrincipalFrom(r.Context()), id, u); err != nil {
-		ae := userError(err)
+		ae := web.UserError(err)
 		if ae == nil {
 			return err
 		}

@@ -162,7 +162,7 @@ func applyStep(d *Draft, step string, f url.Values) {
 
 // stepError keeps the errors about the fields of step.
 func stepError(err error, step string) *apperr.Error {
-	ae := userError(err)
+	ae := web.UserError(err)
 	if ae == nil || len(ae.Fields) == 0 {
 		return ae
 	}
@@ -183,12 +183,12 @@ func (h *HTTP) newPage(w http.ResponseWriter, r *http.Request) error {
 	p := web.PrincipalFrom(r.Context())
 	sp := h.newStepPage("", "what", false)
 	sp.CanOnBehalf = p.Role.IsStaff()
-	return h.render(w, r, "incident/report_edit", sp, nil, nil)
+	return h.rd.RenderForm(w, r, "incident/report_edit", sp, nil, nil)
 }
 
 // create saves the first step as a new draft.
 func (h *HTTP) create(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(r); err != nil {
+	if err := web.ParseForm(r); err != nil {
 		return err
 	}
 	p := web.PrincipalFrom(r.Context())
@@ -204,7 +204,7 @@ func (h *HTTP) create(w http.ResponseWriter, r *http.Request) error {
 
 // saveStep saves one step of her draft.
 func (h *HTTP) saveStep(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(r); err != nil {
+	if err := web.ParseForm(r); err != nil {
 		return err
 	}
 	p := web.PrincipalFrom(r.Context())
@@ -232,7 +232,7 @@ func (h *HTTP) saveStep(w http.ResponseWriter, r *http.Request) error {
 func (h *HTTP) afterSave(w http.ResponseWriter, r *http.Request, id, step string, onBehalf bool, err error) error {
 	f := r.PostForm
 	ae := stepError(err, step)
-	if err != nil && ae == nil && userError(err) == nil {
+	if err != nil && ae == nil && web.UserError(err) == nil {
 		return err
 	}
 	move := f.Get("go")
@@ -243,7 +243,7 @@ func (h *HTTP) afterSave(w http.ResponseWriter, r *http.Request, id, step string
 	if ae != nil {
 		sp := h.newStepPage(id, step, onBehalf)
 		sp.Rows = padRows(rowsOf(f), 1)
-		return h.render(w, r, "incident/report_edit", sp, f, ae)
+		return h.rd.RenderForm(w, r, "incident/report_edit", sp, f, ae)
 	}
 	base := "/reports/" + id + "/edit?step="
 	i := stepIndex(step)
@@ -282,7 +282,7 @@ func (h *HTTP) editPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	rows, _ := strconv.Atoi(r.URL.Query().Get("rows"))
 	sp.Rows = padRows(rowsOf(draftValues(rep)), max(len(rep.Identifiers)+1, rows))
-	return h.render(w, r, "incident/report_edit", sp, draftValues(rep), nil)
+	return h.rd.RenderForm(w, r, "incident/report_edit", sp, draftValues(rep), nil)
 }
 
 // renderSendStep shows the whole draft with a link to change each part, what
@@ -302,7 +302,7 @@ func (h *HTTP) renderSendStep(w http.ResponseWriter, r *http.Request, sp *stepPa
 	if len(rep.IncidentTypes) == 0 && sp.Missing["what"] == "" {
 		sp.Missing["what"] = "incident.error.type_required"
 	}
-	return h.render(w, r, "incident/report_edit", sp, nil, ae)
+	return h.rd.RenderForm(w, r, "incident/report_edit", sp, nil, ae)
 }
 
 func (h *HTTP) submitPage(w http.ResponseWriter, r *http.Request) error {
@@ -313,7 +313,7 @@ func (h *HTTP) submitPage(w http.ResponseWriter, r *http.Request) error {
 		web.Redirect(w, r, "/reports/"+id+"/sent")
 		return nil
 	}
-	ae := userError(err)
+	ae := web.UserError(err)
 	if ae == nil {
 		return err
 	}
@@ -371,7 +371,7 @@ func (h *HTTP) minePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return h.render(w, r, "incident/reports_mine", map[string]any{"Reports": reports}, nil, nil)
+	return h.rd.RenderForm(w, r, "incident/reports_mine", map[string]any{"Reports": reports}, nil, nil)
 }
 
 type reportView struct {
@@ -399,11 +399,11 @@ func (h *HTTP) reportPage(w http.ResponseWriter, r *http.Request) error {
 		web.Redirect(w, r, "/reports/"+id+"/edit")
 		return nil
 	}
-	return h.render(w, r, "incident/report_view", viewOf(rep), nil, nil)
+	return h.rd.RenderForm(w, r, "incident/report_view", viewOf(rep), nil, nil)
 }
 
 func (h *HTTP) addMessagePage(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(r); err != nil {
+	if err := web.ParseForm(r); err != nil {
 		return err
 	}
 	p := web.PrincipalFrom(r.Context())
@@ -413,7 +413,7 @@ func (h *HTTP) addMessagePage(w http.ResponseWriter, r *http.Request) error {
 		web.Redirect(w, r, "/reports/"+id+"?done=flash.incident_added")
 		return nil
 	}
-	ae := userError(err)
+	ae := web.UserError(err)
 	if ae == nil {
 		return err
 	}
@@ -421,7 +421,7 @@ func (h *HTTP) addMessagePage(w http.ResponseWriter, r *http.Request) error {
 	if derr != nil {
 		return derr
 	}
-	return h.render(w, r, "incident/report_view", viewOf(rep), r.PostForm, ae)
+	return h.rd.RenderForm(w, r, "incident/report_view", viewOf(rep), r.PostForm, ae)
 }
 
 // withdrawPage asks her to confirm.
@@ -435,7 +435,7 @@ func (h *HTTP) withdrawPage(w http.ResponseWriter, r *http.Request) error {
 		web.Redirect(w, r, "/reports/"+id)
 		return nil
 	}
-	return h.render(w, r, "incident/report_withdraw", rep, nil, nil)
+	return h.rd.RenderForm(w, r, "incident/report_withdraw", rep, nil, nil)
 }
 
 func (h *HTTP) withdrawPost(w http.ResponseWriter, r *http.Request) error {

@@ -48,7 +48,7 @@ func (h *HTTP) queuePage(w http.ResponseWriter, r *http.Request) error {
 	for i, rep := range reports {
 		items[i] = queueItem{Report: rep, Waited: span(rep.Waiting(now))}
 	}
-	return h.render(w, r, "incident/review_queue", map[string]any{"Items": items, "Status": status, "Statuses": queueStatuses}, nil, nil)
+	return h.rd.RenderForm(w, r, "incident/review_queue", map[string]any{"Items": items, "Status": status, "Statuses": queueStatuses}, nil, nil)
 }
 
 // reviewData is what the review page's template gets.
@@ -104,7 +104,7 @@ func (h *HTTP) renderReviewPage(w http.ResponseWriter, r *http.Request, values f
 		s := span(rep.FirstReviewAt.Sub(*rep.SubmittedAt))
 		d.Reviewed = &s
 	}
-	return h.render(w, r, "incident/review", d, values(rep), ae)
+	return h.rd.RenderForm(w, r, "incident/review", d, values(rep), ae)
 }
 
 func (h *HTTP) reviewPage(w http.ResponseWriter, r *http.Request) error {
@@ -114,7 +114,7 @@ func (h *HTTP) reviewPage(w http.ResponseWriter, r *http.Request) error {
 // reviewFailed shows the review page again with what she typed and the
 // error, or passes an error that is not hers to fix to the frame.
 func (h *HTTP) reviewFailed(w http.ResponseWriter, r *http.Request, err error) error {
-	ae := userError(err)
+	ae := web.UserError(err)
 	if ae == nil {
 		return err
 	}
@@ -123,7 +123,7 @@ func (h *HTTP) reviewFailed(w http.ResponseWriter, r *http.Request, err error) e
 
 // publishPost turns the report into an alert.
 func (h *HTTP) publishPost(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(r); err != nil {
+	if err := web.ParseForm(r); err != nil {
 		return err
 	}
 	f := r.PostForm
@@ -147,7 +147,7 @@ func (h *HTTP) publishPost(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *HTTP) askPost(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(r); err != nil {
+	if err := web.ParseForm(r); err != nil {
 		return err
 	}
 	id := r.PathValue("id")
@@ -159,7 +159,7 @@ func (h *HTTP) askPost(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *HTTP) declinePost(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(r); err != nil {
+	if err := web.ParseForm(r); err != nil {
 		return err
 	}
 	if err := h.svc.Decline(r.Context(), web.PrincipalFrom(r.Context()), r.PathValue("id"), r.PostForm.Get("reason")); err != nil {

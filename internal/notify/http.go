@@ -222,13 +222,6 @@ func (h *HTTP) settingsError(w http.ResponseWriter, r *http.Request, err error) 
 	return h.formError(w, r, "notify/settings", d, err)
 }
 
-func parseForm(r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return apperr.New(apperr.Invalid, "error.invalid_form")
-	}
-	return nil
-}
-
 func (h *HTTP) addPhone(w http.ResponseWriter, r *http.Request) error {
 	return h.addAddress(w, r, ChannelSMS, "phone")
 }
@@ -238,7 +231,7 @@ func (h *HTTP) addEmail(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *HTTP) addAddress(w http.ResponseWriter, r *http.Request, ch ChannelName, field string) error {
-	if err := parseForm(r); err != nil {
+	if err := web.ParseForm(r); err != nil {
 		return err
 	}
 	_, err := h.svc.AddAddress(r.Context(), web.PrincipalFrom(r.Context()), ch, r.PostForm.Get(field), nil)
@@ -250,7 +243,7 @@ func (h *HTTP) addAddress(w http.ResponseWriter, r *http.Request, ch ChannelName
 }
 
 func (h *HTTP) setKinds(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(r); err != nil {
+	if err := web.ParseForm(r); err != nil {
 		return err
 	}
 	if err := h.svc.SetGroups(r.Context(), web.PrincipalFrom(r.Context()), r.PathValue("id"), parseGroups(r.PostForm["kind"])); err != nil {
@@ -269,7 +262,7 @@ func (h *HTTP) removeAddress(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *HTTP) sendTest(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(r); err != nil {
+	if err := web.ParseForm(r); err != nil {
 		return err
 	}
 	res, err := h.svc.SendTest(r.Context(), web.PrincipalFrom(r.Context()))
@@ -336,7 +329,7 @@ func (h *HTTP) adminPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *HTTP) addOnCall(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(r); err != nil {
+	if err := web.ParseForm(r); err != nil {
 		return err
 	}
 	if err := h.svc.AddOnCall(r.Context(), web.PrincipalFrom(r.Context()), r.PostForm.Get("user")); err != nil {
@@ -358,7 +351,7 @@ func (h *HTTP) removeOnCall(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *HTTP) setTexts(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(r); err != nil {
+	if err := web.ParseForm(r); err != nil {
 		return err
 	}
 	if err := h.svc.SetFullTexts(r.Context(), web.PrincipalFrom(r.Context()), r.PostForm.Get("full") == "1"); err != nil {
