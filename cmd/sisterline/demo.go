@@ -29,6 +29,9 @@ func demo(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	if err := a.SeedSamples(ctx); err != nil {
+		return err
+	}
 	addr, err := a.Listen()
 	if err != nil {
 		return err
