@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"time"
 )
@@ -49,18 +50,27 @@ func (rd *Renderer) Catalog() *Catalog { return rd.catalog }
 
 // AddPages parses each templates/*.html in fsys as a page named
 // prefix + "/" + file name without extension ("account/signin"). A page
-// defines the blocks "title" and "content".
+// defines the block "content". Files named templates/partial_*.html are partials:
+// not pages, but parsed into every page of the capability, so two pages can
+// share a block ({{template "report-details" .}}).
 func (rd *Renderer) AddPages(prefix string, fsys fs.FS) error {
 	files, err := fs.Glob(fsys, "templates/*.html")
 	if err != nil {
 		return fmt.Errorf("web: pages of %s: %w", prefix, err)
 	}
+	partials, err := fs.Glob(fsys, "templates/partial_*.html")
+	if err != nil {
+		return fmt.Errorf("web: partials of %s: %w", prefix, err)
+	}
 	for _, f := range files {
+		if strings.HasPrefix(path.Base(f), "partial_") {
+			continue
+		}
 		t, err := rd.base.Clone()
 		if err != nil {
 			return fmt.Errorf("web: clone layout: %w", err)
 		}
-		if _, err := t.ParseFS(fsys, f); err != nil {
+		if _, err := t.ParseFS(fsys, append(slices.Clone(partials), f)...); err != nil {
 			return fmt.Errorf("web: parse %s/%s: %w", prefix, f, err)
 		}
 		name := prefix + "/" + strings.TrimSuffix(path.Base(f), ".html")

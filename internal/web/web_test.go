@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"testing/fstest"
 	"testing"
 	"time"
 
@@ -280,5 +282,42 @@ func TestTooLargeBodyIsRefusedLikeAnyBadRequest(t *testing.T) {
 	}
 	if reached {
 		t.Fatal("an over-large body reached the handler")
+	}
+}
+
+// Files named partial_*.html are shared by every page of a capability and
+// are not pages themselves.
+func TestPartialsAreSharedByPagesAndAreNotPages(t *testing.T) {
+	fsys := fstest.MapFS{
+		"templates/partial_card.html": {Data: []byte(`{{define "card"}}<p class="card">{{.Data}}</p>{{end}}`)},
+		"templates/one.html":          {Data: []byte(`{{define "content"}}one {{template "card" .}}{{end}}`)},
+		"templates/two.html":          {Data: []byte(`{{define "content"}}two {{template "card" .}}{{end}}`)},
+	}
+	cat, err := NewCatalog(slog.New(slog.NewTextHandler(io.Discard, nil)), FrameFS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	assets, err := NewAssets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd, err := NewRenderer(cat, Site{Name: "Notes", QuickExitURL: "https://example.org/"}, "en", assets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rd.AddPages("cap", fsys); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"one", "two"} {
+		w := httptest.NewRecorder()
+		if err := rd.Page(w, httptest.NewRequest("GET", "/", nil), "cap/"+name, "shared"); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(w.Body.String(), name+` <p class="card">shared</p>`) {
+			t.Fatalf("page %s: %s", name, w.Body.String())
+		}
+	}
+	if slices.Contains(rd.PageNames(), "cap/partial_card") {
+		t.Fatal("a partial became a page")
 	}
 }
