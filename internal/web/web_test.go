@@ -9,8 +9,8 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"testing/fstest"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/sisterline/sisterline/internal/apperr"
