@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -113,37 +112,8 @@ func (h *HTTP) editable(r *http.Request) (Alert, error) {
 	return a, nil
 }
 
-// editRow is one identifier row of the correction form.
-type editRow struct {
-	I, N        int
-	Kind, Value string
-}
-
-func kindField(i int) string  { return "kind_" + strconv.Itoa(i) }
-func valueField(i int) string { return "value_" + strconv.Itoa(i) }
-
 // maxEditRows bounds the identifier rows of the correction form.
 const maxEditRows = 20
-
-func editRows(f url.Values) []editRow {
-	var rows []editRow
-	for i := range maxEditRows {
-		k, kok := f[kindField(i)]
-		v, vok := f[valueField(i)]
-		if !kok && !vok {
-			break
-		}
-		row := editRow{I: i, N: i + 1}
-		if len(k) > 0 {
-			row.Kind = k[0]
-		}
-		if len(v) > 0 {
-			row.Value = v[0]
-		}
-		rows = append(rows, row)
-	}
-	return rows
-}
 
 func alertValues(a Alert) url.Values {
 	v := url.Values{"summary": {a.Summary}, "scope": {a.Scope}, "area": {a.Area}}
@@ -151,17 +121,14 @@ func alertValues(a Alert) url.Values {
 		v.Set("expires_on", a.ExpiresAt.UTC().Format(time.DateOnly))
 	}
 	for i, id := range a.Identifiers {
-		v.Set(kindField(i), string(id.Kind))
-		v.Set(valueField(i), id.Display)
+		web.SetIdentifierRow(v, i, string(id.Kind), id.Display)
 	}
 	return v
 }
 
 func (h *HTTP) renderEdit(w http.ResponseWriter, r *http.Request, a Alert, values url.Values, ae *apperr.Error) error {
-	rows := editRows(values)
-	if len(rows) < maxEditRows {
-		rows = append(rows, editRow{I: len(rows), N: len(rows) + 1, Kind: string(ident.KindPhone)})
-	}
+	rows := web.IdentifierRows(values, maxEditRows)
+	rows = web.PadIdentifierRows(rows, len(rows)+1, maxEditRows, string(ident.KindPhone))
 	data := map[string]any{"Alert": a, "Rows": rows, "Kinds": ident.Kinds()}
 	return h.rd.RenderForm(w, r, "alert/alert_edit", data, values, ae)
 }
@@ -196,7 +163,7 @@ func (h *HTTP) editPost(w http.ResponseWriter, r *http.Request) error {
 			t = t.Add(24*time.Hour - time.Microsecond)
 			in.ExpiresAt = &t
 		}
-		for _, row := range editRows(f) {
+		for _, row := range web.IdentifierRows(f, maxEditRows) {
 			if strings.TrimSpace(row.Value) == "" {
 				continue
 			}

@@ -31,17 +31,6 @@ var stepFields = map[string][]string{
 
 func stepIndex(step string) int { return slices.Index(formSteps, step) }
 
-func kindField(i int) string  { return "kind_" + strconv.Itoa(i) }
-func valueField(i int) string { return "value_" + strconv.Itoa(i) }
-
-// identRow is one identifier row of the "who" step.
-type identRow struct {
-	I     int // index in the form
-	N     int // number people read (I + 1)
-	Kind  string
-	Value string
-}
-
 // stepPage is what the report form's template gets.
 type stepPage struct {
 	ID          string
@@ -54,7 +43,7 @@ type stepPage struct {
 	Needs       []string
 	Kinds       []ident.Kind
 	Consents    []string
-	Rows        []identRow
+	Rows        []web.IdentifierRow
 	MaxRows     int
 	CanOnBehalf bool
 	OnBehalf    bool
@@ -90,8 +79,7 @@ func draftValues(r Report) url.Values {
 	v.Set("place", r.Place)
 	v.Set("description", r.Description)
 	for i, id := range r.Identifiers {
-		v.Set(kindField(i), string(id.Kind))
-		v.Set(valueField(i), id.Display)
+		web.SetIdentifierRow(v, i, string(id.Kind), id.Display)
 	}
 	for name, on := range map[string]bool{"consent_alert": r.Consent.Alert, "consent_network": r.Consent.Network, "consent_police": r.Consent.Police} {
 		if on {
@@ -111,36 +99,6 @@ func draftOf(r Report) Draft {
 	return d
 }
 
-// rowsOf reads the identifier rows of a form, empty ones included.
-func rowsOf(f url.Values) []identRow {
-	var rows []identRow
-	for i := range maxIdentifiers {
-		k, kok := f[kindField(i)]
-		v, vok := f[valueField(i)]
-		if !kok && !vok {
-			break
-		}
-		row := identRow{I: i, N: i + 1}
-		if len(k) > 0 {
-			row.Kind = k[0]
-		}
-		if len(v) > 0 {
-			row.Value = v[0]
-		}
-		rows = append(rows, row)
-	}
-	return rows
-}
-
-// padRows makes n rows at least (and at most the limit), adding empty ones.
-func padRows(rows []identRow, n int) []identRow {
-	n = min(max(n, len(rows)), maxIdentifiers)
-	for i := len(rows); i < n; i++ {
-		rows = append(rows, identRow{I: i, N: i + 1})
-	}
-	return rows
-}
-
 // applyStep puts what a step's form holds into d.
 func applyStep(d *Draft, step string, f url.Values) {
 	switch step {
@@ -150,7 +108,7 @@ func applyStep(d *Draft, step string, f url.Values) {
 		d.OccurredOn, d.Area, d.Place = f.Get("occurred_on"), f.Get("area"), f.Get("place")
 	case "who":
 		d.Description, d.Identifiers = f.Get("description"), nil
-		for _, row := range rowsOf(f) {
+		for _, row := range web.IdentifierRows(f, maxIdentifiers) {
 			d.Identifiers = append(d.Identifiers, RawIdentifier{Kind: row.Kind, Value: row.Value})
 		}
 	case "needs":
@@ -242,7 +200,7 @@ func (h *HTTP) afterSave(w http.ResponseWriter, r *http.Request, id, step string
 	}
 	if ae != nil {
 		sp := h.newStepPage(id, step, onBehalf)
-		sp.Rows = padRows(rowsOf(f), 1)
+		sp.Rows = web.PadIdentifierRows(web.IdentifierRows(f, maxIdentifiers), 1, maxIdentifiers, "")
 		return h.rd.RenderForm(w, r, "incident/report_edit", sp, f, ae)
 	}
 	base := "/reports/" + id + "/edit?step="
@@ -251,7 +209,7 @@ func (h *HTTP) afterSave(w http.ResponseWriter, r *http.Request, id, step string
 	case "back":
 		web.Redirect(w, r, base+formSteps[max(i-1, 0)])
 	case "add":
-		web.Redirect(w, r, base+"who&rows="+strconv.Itoa(len(rowsOf(f))+1))
+		web.Redirect(w, r, base+"who&rows="+strconv.Itoa(len(web.IdentifierRows(f, maxIdentifiers))+1))
 	case "later":
 		web.Redirect(w, r, "/reports?done=flash.incident_draft_saved")
 	default:
@@ -281,7 +239,7 @@ func (h *HTTP) editPage(w http.ResponseWriter, r *http.Request) error {
 		return h.renderSendStep(w, r, sp, rep, nil)
 	}
 	rows, _ := strconv.Atoi(r.URL.Query().Get("rows"))
-	sp.Rows = padRows(rowsOf(draftValues(rep)), max(len(rep.Identifiers)+1, rows))
+	sp.Rows = web.PadIdentifierRows(web.IdentifierRows(draftValues(rep), maxIdentifiers), max(len(rep.Identifiers)+1, rows), maxIdentifiers, "")
 	return h.rd.RenderForm(w, r, "incident/report_edit", sp, draftValues(rep), nil)
 }
 

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/sisterline/sisterline/internal/apperr"
 )
@@ -40,3 +41,55 @@ func (rd *Renderer) RenderForm(w http.ResponseWriter, r *http.Request, name stri
 	v.WithForm(values, fields)
 	return rd.Render(w, status, name, v)
 }
+
+// IdentifierRow is one row of a form's list of identifiers (a kind select
+// and a value field, named kind_I and value_I), as the report form, the
+// publish form and the alert correction form show them.
+type IdentifierRow struct {
+	I     int // index in the form
+	N     int // number people read (I + 1)
+	Kind  string
+	Value string
+}
+
+// IdentifierRows reads a form's identifier rows, empty ones included, up to
+// max rows.
+func IdentifierRows(f url.Values, max int) []IdentifierRow {
+	var rows []IdentifierRow
+	for i := range max {
+		k, kok := f[kindField(i)]
+		v, vok := f[valueField(i)]
+		if !kok && !vok {
+			break
+		}
+		row := IdentifierRow{I: i, N: i + 1}
+		if len(k) > 0 {
+			row.Kind = k[0]
+		}
+		if len(v) > 0 {
+			row.Value = v[0]
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// PadIdentifierRows adds empty rows (of kind, when set) until there are n,
+// and never more than max.
+func PadIdentifierRows(rows []IdentifierRow, n, max int, kind string) []IdentifierRow {
+	n = min(n, max)
+	for i := len(rows); i < n; i++ {
+		rows = append(rows, IdentifierRow{I: i, N: i + 1, Kind: kind})
+	}
+	return rows
+}
+
+// SetIdentifierRow puts row i into form values, for a form filled from what
+// is stored.
+func SetIdentifierRow(v url.Values, i int, kind, value string) {
+	v.Set(kindField(i), kind)
+	v.Set(valueField(i), value)
+}
+
+func kindField(i int) string  { return "kind_" + strconv.Itoa(i) }
+func valueField(i int) string { return "value_" + strconv.Itoa(i) }
