@@ -258,25 +258,32 @@ func messageOf(err error) string {
 	return "error.invalid_form"
 }
 
+// checkActivity checks what a group session and a training share: the day
+// (normalised in place), a required short text — the topic or the title —
+// (trimmed in place) and the attendance.
+func (s *Service) checkActivity(f apperr.Fields, on *string, field string, text *string, attendance int64) {
+	day, err := s.checkDay("on", *on)
+	if err != nil {
+		f["on"] = messageOf(err)
+	}
+	*on = day
+	*text = strings.TrimSpace(*text)
+	if *text == "" {
+		f[field] = "error.required"
+	}
+	checkLen(f, field, *text, 200)
+	if attendance < 0 || attendance > 100_000 {
+		f["attendance"] = "programme.error.number"
+	}
+}
+
 // RecordSession stores a group session.
 func (s *Service) RecordSession(ctx context.Context, p *web.Principal, in Session) (string, error) {
 	if !isRecorder(p) {
 		return "", errNotFound
 	}
 	f := apperr.Fields{}
-	on, err := s.checkDay("on", in.On)
-	if err != nil {
-		f["on"] = messageOf(err)
-	}
-	in.On = on
-	in.Topic = strings.TrimSpace(in.Topic)
-	if in.Topic == "" {
-		f["topic"] = "error.required"
-	}
-	checkLen(f, "topic", in.Topic, 200)
-	if in.Attendance < 0 || in.Attendance > 100_000 {
-		f["attendance"] = "programme.error.number"
-	}
+	s.checkActivity(f, &in.On, "topic", &in.Topic, in.Attendance)
 	if err := f.Err(); err != nil {
 		return "", err
 	}
@@ -289,16 +296,7 @@ func (s *Service) RecordTraining(ctx context.Context, p *web.Principal, in Train
 		return "", errNotFound
 	}
 	f := apperr.Fields{}
-	on, err := s.checkDay("on", in.On)
-	if err != nil {
-		f["on"] = messageOf(err)
-	}
-	in.On = on
-	in.Title = strings.TrimSpace(in.Title)
-	if in.Title == "" {
-		f["title"] = "error.required"
-	}
-	checkLen(f, "title", in.Title, 200)
+	s.checkActivity(f, &in.On, "title", &in.Title, in.Attendance)
 	for _, m := range in.Modules {
 		if !slices.Contains(modules, m) {
 			f["modules"] = "programme.error.choice"
@@ -310,9 +308,6 @@ func (s *Service) RecordTraining(ctx context.Context, p *web.Principal, in Train
 				f["participants"] = "programme.error.score"
 			}
 		}
-	}
-	if in.Attendance < 0 || in.Attendance > 100_000 {
-		f["attendance"] = "programme.error.number"
 	}
 	if err := f.Err(); err != nil {
 		return "", err
