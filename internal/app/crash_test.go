@@ -448,7 +448,7 @@ func TestTwoServersOnOnePostgreSQLNeverFireTheSameStep(t *testing.T) {
 	if dsn == "" {
 		t.Skip("SISTERLINE_TEST_POSTGRES not set")
 	}
-	dsn = freshSchema(t, dsn)
+	dsn = dbtest.Schema(t, dsn)
 	bin := buildSisterline(t)
 	hook := newHookReceiver(t)
 	dirA, dirB := t.TempDir(), t.TempDir()
@@ -490,28 +490,4 @@ func TestTwoServersOnOnePostgreSQLNeverFireTheSameStep(t *testing.T) {
 	}
 	defer d.Close()
 	checkLadders(t, d, cs)
-}
-
-// freshSchema returns dsn on a new schema of its own, dropped when the test
-// ends.
-func freshSchema(t *testing.T, dsn string) string {
-	t.Helper()
-	schema := "crash_" + strings.ToLower(db.NewID())
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	if _, err := admin.ExecContext(context.Background(), "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		a, err := sql.Open("pgx", dsn)
-		if err != nil {
-			return
-		}
-		defer a.Close()
-		_, _ = a.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-	})
-	return dbtest.WithSchema(dsn, schema)
 }

@@ -39,7 +39,7 @@ func Postgres(t testing.TB) Option {
 		if dsn == "" {
 			t.Skip("SISTERLINE_TEST_POSTGRES not set")
 		}
-		c.DB = postgresSchema(t, dsn)
+		c.DB = dbtest.Schema(t, dsn)
 	}
 }
 

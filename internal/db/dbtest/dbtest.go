@@ -63,13 +63,29 @@ func Postgres(t testing.TB) *db.DB {
 		t.Skip("SISTERLINE_TEST_POSTGRES not set")
 	}
 	ctx := context.Background()
+	d, err := db.Open(ctx, Schema(t, dsn), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = d.Close() })
+	if err := d.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// Schema makes a fresh schema on the PostgreSQL server of dsn, dropped when
+// the test ends, and returns dsn with its search_path set to it: a test's
+// own empty database, for a server the test starts as well as for a store.
+func Schema(t testing.TB, dsn string) string {
+	t.Helper()
 	schema := "t_" + strings.ToLower(db.NewID())
 	admin, err := sql.Open("pgx", dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer admin.Close()
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+	if _, err := admin.ExecContext(context.Background(), "CREATE SCHEMA "+schema); err != nil {
 		t.Fatalf("create schema: %v", err)
 	}
 	t.Cleanup(func() {
@@ -80,15 +96,7 @@ func Postgres(t testing.TB) *db.DB {
 		defer a.Close()
 		_, _ = a.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
 	})
-	d, err := db.Open(ctx, WithSchema(dsn, schema), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = d.Close() })
-	if err := d.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return d
+	return WithSchema(dsn, schema)
 }
 
 // WithSchema returns dsn with its search_path set to schema.
