@@ -26,10 +26,23 @@ import (
 // left out: a handle with spaces, a name with digits, a plate of only digits.
 // Guess returns nil when Normalize accepts the value as no kind at all.
 func Guess(raw, region string) []Identifier {
+	return guess(raw, region, true)
+}
+
+// Candidates returns the same identifiers as Guess, in no particular order,
+// for a look-up that tries them all (screening). It is quicker: putting a
+// number's kinds in order means asking libphonenumber whether the number is
+// assigned.
+func Candidates(raw, region string) []Identifier {
+	return guess(raw, region, false)
+}
+
+func guess(raw, region string, ranked bool) []Identifier {
 	found := make(map[Kind]Identifier, len(Kinds()))
-	cache := phoneCache{}
+	m := &memo{phones: phoneCache{}}
+	cache := m.phones
 	for _, k := range Kinds() {
-		if id, err := normalize(k, raw, region, cache); err == nil {
+		if id, err := normalize(k, raw, region, m); err == nil {
 			found[k] = id
 		}
 	}
@@ -38,7 +51,7 @@ func Guess(raw, region string) []Identifier {
 	}
 
 	var order []Kind
-	s, _ := prepare(raw, false)
+	s, _ := m.prepare(raw, false)
 	label, _ := labelledKind(s) // "" when there is none, never in found
 	_, labelled := found[label]
 	_, email := found[KindEmail]
@@ -51,7 +64,7 @@ func Guess(raw, region string) []Identifier {
 	case plated && isCNPlate(plate.Value):
 		order = []Kind{KindPlate}
 	default:
-		if phone, ok := found[KindPhone]; ok && cache.valid(phone.Value) {
+		if phone, ok := found[KindPhone]; ok && (!ranked || cache.valid(phone.Value)) {
 			order = append(order, KindPhone, KindWeChat, KindQQ)
 		} else {
 			order = append(order, KindQQ, KindPhone, KindWeChat)

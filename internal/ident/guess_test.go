@@ -2,6 +2,7 @@ package ident
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -99,6 +100,13 @@ func checkGuess(t *testing.T, raw, region string) {
 	}
 	if _, err := Normalize(KindOther, raw, region); (err == nil) != seen[KindOther] {
 		t.Errorf("Guess(%q, %q) = %v: other missing or unexpected", raw, region, keys(got))
+	}
+	// Candidates (for screening) are the same identifiers in any order.
+	cands := Candidates(raw, region)
+	sortByKind := func(a, b Identifier) int { return strings.Compare(string(a.Kind), string(b.Kind)) }
+	want := slices.SortedFunc(slices.Values(got), sortByKind)
+	if g := slices.SortedFunc(slices.Values(cands), sortByKind); !slices.Equal(g, want) {
+		t.Errorf("Candidates(%q, %q) = %v, Guess gives %v", raw, region, g, want)
 	}
 }
 

@@ -79,16 +79,41 @@ const DefaultRegion = "CN"
 //
 // Labels typed in front of an id ("微信：", "QQ", "电话", "车牌") are dropped.
 func Normalize(kind Kind, raw, region string) (Identifier, error) {
-	return normalize(kind, raw, region, phoneCache{})
+	return normalize(kind, raw, region, &memo{})
 }
 
-// normalize is Normalize with a cache of phone numbers already parsed, so
-// Guess, which tries every kind, parses a number once, not once per kind.
-func normalize(kind Kind, raw, region string, cache phoneCache) (Identifier, error) {
+// memo keeps what the kinds' normalisers share during one Normalize or
+// Guess call, so that Guess, which tries every kind, prepares the value once
+// as text and once as an id, and parses a phone number once.
+type memo struct {
+	prepared [2]struct {
+		s      string
+		reason Reason
+		done   bool
+	}
+	phones phoneCache
+}
+
+// prepare is prepare(raw, text), remembered.
+func (m *memo) prepare(raw string, text bool) (string, Reason) {
+	p := &m.prepared[0]
+	if text {
+		p = &m.prepared[1]
+	}
+	if !p.done {
+		p.s, p.reason = prepare(raw, text)
+		p.done = true
+	}
+	return p.s, p.reason
+}
+
+// normalize is Normalize with a memo of the work the kinds share.
+func normalize(kind Kind, raw, region string, m *memo) (Identifier, error) {
 	if _, ok := ParseKind(string(kind)); !ok {
 		return Identifier{}, &ParseError{Kind: kind, Reason: ReasonUnknownKind}
 	}
-	s, reason := prepare(raw, isText(kind))
+	s, reason := m.prepare(raw, isText(kind))
+	cache := m.phones
 	var value, display string
 	if reason == "" {
 		switch kind {

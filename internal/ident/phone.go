@@ -1,6 +1,7 @@
 package ident
 
 import (
+	"strconv"
 	"strings"
 	"sync"
 	"unicode"
@@ -51,7 +52,67 @@ func normalizePhone(s, region string, cache phoneCache) (string, string, Reason)
 	if !ok {
 		return "", "", ReasonInvalidPhone
 	}
-	return phonenumbers.Format(num, phonenumbers.E164), phonenumbers.Format(num, phonenumbers.INTERNATIONAL), ""
+	value, display := formatPhone(num)
+	return value, display, ""
+}
+
+// formatPhone returns num in E.164 and in the international format.
+func formatPhone(num *phonenumbers.PhoneNumber) (e164, international string) {
+	if nsn, ok := cnMobileNumber(num); ok {
+		return "+86" + nsn, "+86 " + nsn[:3] + " " + nsn[3:7] + " " + nsn[7:]
+	}
+	return phonenumbers.Format(num, phonenumbers.E164), phonenumbers.Format(num, phonenumbers.INTERNATIONAL)
+}
+
+// The fast path. A Chinese mobile number — "1", a digit from 3 to 9, nine
+// more digits — is most of what members in China type and screen, and
+// libphonenumber spends tens of microseconds on each: regular expressions to
+// parse it, more to pick its format. The fast path reads and formats these
+// numbers directly. TestCNMobileFastPath holds it to libphonenumber's
+// answers for every prefix, so the two cannot drift apart (a new metadata
+// release that formatted them differently would fail it).
+
+// cnMobileDigits returns the national number when digits (after a '+' when
+// plus is set) are a Chinese mobile number written the two commonest ways:
+// eleven digits read in China, or "+86" and the eleven digits from anywhere.
+func cnMobileDigits(plus bool, digits, region string) (string, bool) {
+	switch {
+	case plus && len(digits) == 13 && digits[:2] == "86":
+		digits = digits[2:]
+	case !plus && len(digits) == 11 && (region == "CN" || region == "cn" || region == ""):
+	default:
+		return "", false
+	}
+	return digits, isCNMobile(digits)
+}
+
+func isCNMobile(nsn string) bool {
+	if len(nsn) != 11 || nsn[0] != '1' || nsn[1] < '3' || nsn[1] > '9' {
+		return false
+	}
+	for i := 2; i < len(nsn); i++ {
+		if nsn[i] < '0' || nsn[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// cnMobileNumber returns the national number of num when it is a Chinese
+// mobile number without an extension.
+func cnMobileNumber(num *phonenumbers.PhoneNumber) (string, bool) {
+	if num.GetCountryCode() != 86 || num.GetExtension() != "" || num.GetItalianLeadingZero() {
+		return "", false
+	}
+	nsn := strconv.FormatUint(num.GetNationalNumber(), 10)
+	return nsn, isCNMobile(nsn)
+}
+
+// newCNMobile makes the number libphonenumber would parse from nsn.
+func newCNMobile(nsn string) *phonenumbers.PhoneNumber {
+	n, _ := strconv.ParseUint(nsn, 10, 64) // eleven ASCII digits (isCNMobile)
+	cc := int32(86)
+	return &phonenumbers.PhoneNumber{CountryCode: &cc, NationalNumber: &n}
 }
 
 // phoneDigits reads a number written with separators. It returns whether a
@@ -105,6 +166,14 @@ func digitValue(r rune) (byte, bool) {
 // parsePhone parses digits (with a '+' before them when plus is set) as an
 // accepted number in region.
 func parsePhone(plus bool, digits, region string) (*phonenumbers.PhoneNumber, bool) {
+	if nsn, ok := cnMobileDigits(plus, digits, region); ok {
+		return newCNMobile(nsn), true
+	}
+	return parseSlow(plus, digits, region)
+}
+
+// parseSlow is parsePhone through libphonenumber, for every number.
+func parseSlow(plus bool, digits, region string) (*phonenumbers.PhoneNumber, bool) {
 	region = phoneRegion(region)
 	if plus {
 		return parseAccepted("+"+digits, region)
@@ -200,7 +269,8 @@ func (c phoneCache) parse(plus bool, digits, region string) (*phonenumbers.Phone
 	if !ok {
 		num = nil
 	} else {
-		c["e164|"+phonenumbers.Format(num, phonenumbers.E164)] = num
+		e164, _ := formatPhone(num)
+		c["e164|"+e164] = num
 	}
 	c[key] = num
 	return num, ok

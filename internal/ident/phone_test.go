@@ -1,6 +1,11 @@
 package ident
 
-import "testing"
+import (
+	"strconv"
+	"testing"
+
+	"github.com/nyaruka/phonenumbers"
+)
 
 func TestPhoneWrittenManyWaysMatches(t *testing.T) {
 	sameValue(t, KindPhone, "CN", "+8613800138000",
@@ -138,5 +143,55 @@ func TestDigitValueReadsEveryScriptsDigits(t *testing.T) {
 		if _, ok := digitValue(r); ok {
 			t.Errorf("digitValue(%U) accepted a non-decimal digit", r)
 		}
+	}
+}
+
+// TestCNMobileFastPath holds the fast path for Chinese mobile numbers to
+// libphonenumber: for every four-digit prefix from 1000 to 1999 and several
+// endings, written with and without "+86" and read in several regions, the
+// fast path must accept exactly what the library accepts and give the same
+// E.164 form, international form and validity.
+func TestCNMobileFastPath(t *testing.T) {
+	endings := []string{"0000000", "0013800", "1234567", "5550123", "9999999"}
+	fast := 0
+	for prefix := 1000; prefix <= 1999; prefix++ {
+		for _, end := range endings {
+			nsn := strconv.Itoa(prefix) + end
+			for _, form := range []struct {
+				plus   bool
+				digits string
+				region string
+			}{
+				{false, nsn, "CN"}, {false, nsn, "cn"}, {false, nsn, ""},
+				{true, "86" + nsn, "CN"}, {true, "86" + nsn, "US"}, {true, "86" + nsn, "GB"},
+				{false, nsn, "US"}, {false, "86" + nsn, "CN"}, {false, "0086" + nsn, "CN"},
+			} {
+				if _, ok := cnMobileDigits(form.plus, form.digits, form.region); ok {
+					fast++
+				}
+				got, gotOK := parsePhone(form.plus, form.digits, form.region)
+				want, wantOK := parseSlow(form.plus, form.digits, form.region)
+				if gotOK != wantOK {
+					t.Fatalf("%+v: accepted %v, libphonenumber %v", form, gotOK, wantOK)
+				}
+				if !gotOK {
+					continue
+				}
+				e164, intl := formatPhone(got)
+				if w := phonenumbers.Format(want, phonenumbers.E164); e164 != w {
+					t.Fatalf("%+v: E.164 %q, libphonenumber %q", form, e164, w)
+				}
+				if w := phonenumbers.Format(want, phonenumbers.INTERNATIONAL); intl != w {
+					t.Fatalf("%+v: international %q, libphonenumber %q", form, intl, w)
+				}
+				if g, w := phonenumbers.IsValidNumber(got), phonenumbers.IsValidNumber(want); g != w {
+					t.Fatalf("%+v: valid %v, libphonenumber %v", form, g, w)
+				}
+			}
+		}
+	}
+	// 700 prefixes (13xx to 19xx) × 5 endings × 6 forms take the fast path.
+	if fast != 700*len(endings)*6 {
+		t.Fatalf("fast path taken %d times, want %d", fast, 700*len(endings)*6)
 	}
 }

@@ -61,7 +61,9 @@ func foldCase(s string) string {
 
 // tidySpace collapses whitespace and, in names, joins CJK characters.
 func tidySpace(kind Kind, s string) string {
-	s = strings.Join(strings.Fields(s), " ")
+	if !tidy(s) {
+		s = strings.Join(strings.Fields(s), " ")
+	}
 	if kind != KindName || !strings.Contains(s, " ") {
 		return s
 	}
@@ -74,6 +76,21 @@ func tidySpace(kind Kind, s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// tidy reports whether s has no whitespace but single spaces between
+// words, as most values have: then strings.Fields would change nothing.
+func tidy(s string) bool {
+	for i, r := range s {
+		if r == ' ' {
+			if i == 0 || i == len(s)-1 || s[i+1] == ' ' {
+				return false
+			}
+		} else if unicode.IsSpace(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // isCJK reports whether r belongs to a script written without spaces

@@ -1,6 +1,9 @@
 package ident
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestHandleDropsAtSignAndFoldsCase(t *testing.T) {
 	sameValue(t, KindHandle, "CN", "bigwang", "bigwang", "@BigWang", "@@BIGWANG", "@ bigwang", "＠ＢｉｇＷａｎｇ")
@@ -53,4 +56,17 @@ func TestCaseFoldingMatchesCherokeeEitherCase(t *testing.T) {
 	for _, k := range []Kind{KindHandle, KindName, KindOther} {
 		sameValue(t, k, "CN", "\u13a0\u13f0\u13e3", "\u13a0\u13f0\u13e3", "\uab70\u13f8\uabb3", "\u13a0\u13f8\uabb3")
 	}
+}
+
+// FuzzTidy: when tidy says a value needs no tidying, collapsing its
+// whitespace must indeed leave it unchanged.
+func FuzzTidy(f *testing.F) {
+	for _, s := range []string{"", " ", "a b", "a  b", " a", "a ", "a\tb", "a\u3000b", "张 三", "a\u00a0b", "a\u2028b", "\u0085"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if tidy(s) && strings.Join(strings.Fields(s), " ") != s {
+			t.Fatalf("tidy(%q) but Fields changes it", s)
+		}
+	})
 }

@@ -61,7 +61,8 @@ func wechatDigits(plus bool, digits, region string, cache phoneCache) (string, s
 		}
 		return nsn, nsn, ""
 	}
-	return phonenumbers.Format(num, phonenumbers.E164), phonenumbers.Format(num, phonenumbers.INTERNATIONAL), ""
+	value, display := formatPhone(num)
+	return value, display, ""
 }
 
 func isWeChatID(s string) bool {
