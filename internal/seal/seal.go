@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"os"
 	"path/filepath"
 	"sync"
@@ -71,6 +72,7 @@ type Keyring struct {
 	aeads  map[uint32]cipher.AEAD
 	index  []byte
 	active uint32
+	macs   sync.Pool // of keyed HMAC-SHA256 states for BlindIndex
 }
 
 // LoadOrCreate reads the key ring in dir, creating it (mode 0600) on first use.
@@ -293,10 +295,18 @@ func KeyID(sealed []byte) (uint32, bool) {
 // BlindIndex returns a keyed index of value for equality look-ups within a
 // domain ("user.handle", "ident"). Unlike a plain hash it cannot be reversed
 // by enumerating a small value space (every phone number) without the key.
+// Keyed states are reused: making one hashes the key twice, as much work
+// as the index itself (a screening computes several).
 func (k *Keyring) BlindIndex(domain, value string) []byte {
-	m := hmac.New(sha256.New, k.index)
+	m, _ := k.macs.Get().(hash.Hash)
+	if m == nil {
+		m = hmac.New(sha256.New, k.index)
+	}
 	m.Write([]byte(domain))
 	m.Write([]byte{0})
 	m.Write([]byte(value))
-	return m.Sum(nil)[:16]
+	sum := m.Sum(make([]byte, 0, sha256.Size))
+	m.Reset()
+	k.macs.Put(m)
+	return sum[:16]
 }

@@ -2,9 +2,13 @@ package seal
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 )
 
@@ -129,4 +133,29 @@ func BenchmarkHashPassphraseDefault(b *testing.B) {
 	for b.Loop() {
 		HashPassphrase("correct horse battery staple", DefaultHashParams)
 	}
+}
+
+// TestBlindIndexIsTheSameOnEveryCall: the keyed states BlindIndex reuses
+// must start clean every time, also when goroutines share them.
+func TestBlindIndexIsTheSameOnEveryCall(t *testing.T) {
+	k, err := LoadOrCreate(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mac := hmac.New(sha256.New, k.index)
+	mac.Write([]byte("ident\x00phone:+8613800138000"))
+	want := mac.Sum(nil)[:16]
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 500 {
+				k.BlindIndex("ident", fmt.Sprintf("other:%d-%d", g, i)) // leaves state behind, if any
+				if got := k.BlindIndex("ident", "phone:+8613800138000"); !bytes.Equal(got, want) {
+					t.Errorf("call %d: %x, want %x", i, got, want)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
