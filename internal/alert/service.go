@@ -164,13 +164,24 @@ func (s *Service) Correct(ctx context.Context, p *web.Principal, id string, in I
 			return apperr.Field("scope", "alert.error.widen_scope")
 		}
 		a.Summary, a.Scope, a.Area, a.ExpiresAt = strings.TrimSpace(in.Summary), in.Scope, strings.TrimSpace(in.Area), in.ExpiresAt
-		a.Identifiers, a.UpdatedAt = dedupe(in.Identifiers), s.clock()
+		a.Identifiers, a.UpdatedAt = dedupe(in.Identifiers), nextVersion(a.UpdatedAt, s.clock())
 		if err := s.store.update(ctx, tx, a); err != nil {
 			return err
 		}
 		return s.audit.Append(ctx, tx, p.OrgID, p.UserID, "alert.correct", "alert", id)
 	})
 	return a, err
+}
+
+// nextVersion is the updated_at of a change made at now to an alert last
+// changed at prev. It is always later than prev, even when the clock stands
+// still or steps back, so that updated_at is the alert's version: the
+// screening cache (alertCache) relies on it.
+func nextVersion(prev, now time.Time) time.Time {
+	if now.After(prev) {
+		return now
+	}
+	return prev.Add(time.Microsecond)
 }
 
 // Withdraw takes an alert down; the withdrawal reaches the same people the
@@ -184,7 +195,7 @@ func (s *Service) Withdraw(ctx context.Context, p *web.Principal, id string) err
 		if a.Status == StatusWithdrawn {
 			return nil
 		}
-		if err := s.store.setStatus(ctx, tx, id, StatusWithdrawn, s.clock()); err != nil {
+		if err := s.store.setStatus(ctx, tx, id, StatusWithdrawn, nextVersion(a.UpdatedAt, s.clock())); err != nil {
 			return err
 		}
 		if err := s.audit.Append(ctx, tx, p.OrgID, p.UserID, "alert.withdraw", "alert", id); err != nil {
@@ -219,12 +230,13 @@ func (s *Service) Screen(ctx context.Context, p *web.Principal, value, kind stri
 			return nil, apperr.Field("value", "alert.error.value")
 		}
 		candidates = append(candidates, id)
+		// A value that was reported as "other" text matches as such too
+		// (Candidates includes other already).
+		if other, err := ident.Normalize(ident.KindOther, value, s.opt.PhoneRegion); err == nil {
+			candidates = append(candidates, other)
+		}
 	} else {
-		candidates = ident.Guess(value, s.opt.PhoneRegion)
-	}
-	// A value that was reported as "other" text matches as such too.
-	if other, err := ident.Normalize(ident.KindOther, value, s.opt.PhoneRegion); err == nil {
-		candidates = append(candidates, other)
+		candidates = ident.Candidates(value, s.opt.PhoneRegion)
 	}
 	idx := make([][]byte, 0, len(candidates))
 	for _, c := range dedupe(candidates) {

@@ -1,9 +1,11 @@
 package alert
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -22,11 +24,12 @@ type Store struct {
 	db    *db.DB
 	keys  *seal.Keyring
 	tally *screenTally
+	cache *alertCache
 }
 
 // NewStore returns the store over d.
 func NewStore(d *db.DB, keys *seal.Keyring) *Store {
-	return &Store{db: d, keys: keys, tally: &screenTally{}}
+	return &Store{db: d, keys: keys, tally: &screenTally{}, cache: newAlertCache(alertCacheSize)}
 }
 
 // query runs a read on q. On SQLite, a read outside a transaction goes
@@ -109,12 +112,21 @@ const alertCols = `a.id, a.org_id, o.slug, a.scope, a.status, a.summary_enc, a.i
 
 // scan reads an alert's columns (alertCols) and, after them, extra ones.
 func (s *Store) scan(sc interface{ Scan(...any) error }, extra ...any) (Alert, error) {
+	a, summary, err := scanSealed(sc, extra...)
+	if err != nil {
+		return a, err
+	}
+	return a, s.openSummary(&a, summary)
+}
+
+// scanSealed is scan without opening the summary, which it returns sealed.
+func scanSealed(sc interface{ Scan(...any) error }, extra ...any) (Alert, []byte, error) {
 	var a Alert
 	var summary []byte
 	var types string
 	var exp sql.NullTime
 	if err := sc.Scan(append([]any{&a.ID, &a.OrgID, &a.OrgSlug, &a.Scope, &a.Status, &summary, &types, &a.OccurredOn, &a.Area, &a.PublishedAt, &a.UpdatedAt, &exp}, extra...)...); err != nil {
-		return a, err
+		return a, nil, err
 	}
 	if types != "" {
 		a.IncidentTypes = strings.Split(types, ",")
@@ -123,11 +135,25 @@ func (s *Store) scan(sc interface{ Scan(...any) error }, extra ...any) (Alert, e
 		t := exp.Time
 		a.ExpiresAt = &t
 	}
+	return a, summary, nil
+}
+
+func (s *Store) openSummary(a *Alert, sealed []byte) error {
 	var err error
-	if a.Summary, err = s.keys.OpenString(summary, ad("alerts", "summary", a.ID)); err != nil {
-		return a, fmt.Errorf("alert: open summary: %w", err)
+	if a.Summary, err = s.keys.OpenString(sealed, ad("alerts", "summary", a.ID)); err != nil {
+		return fmt.Errorf("alert: open summary: %w", err)
 	}
-	return a, nil
+	return nil
+}
+
+// openIdentifier opens the sealed value of identifier row iid.
+func (s *Store) openIdentifier(iid, kind string, sealed []byte) (ident.Identifier, error) {
+	v, err := s.keys.OpenString(sealed, ad("alert_identifiers", "value", iid))
+	if err != nil {
+		return ident.Identifier{}, fmt.Errorf("alert: open identifier: %w", err)
+	}
+	val, display, _ := strings.Cut(v, "\x00")
+	return ident.Identifier{Kind: ident.Kind(kind), Value: val, Display: display}, nil
 }
 
 func (s *Store) byID(ctx context.Context, q db.Querier, id string) (Alert, error) {
@@ -206,13 +232,12 @@ func (s *Store) withIdentifiers(ctx context.Context, q db.Querier, alerts []Aler
 		if err := rows.Scan(&iid, &aid, &kind, &enc); err != nil {
 			return fmt.Errorf("alert: scan identifier: %w", err)
 		}
-		v, err := s.keys.OpenString(enc, ad("alert_identifiers", "value", iid))
+		id, err := s.openIdentifier(iid, kind, enc)
 		if err != nil {
-			return fmt.Errorf("alert: open identifier: %w", err)
+			return err
 		}
-		val, display, _ := strings.Cut(v, "\x00")
 		i := pos[aid]
-		alerts[i].Identifiers = append(alerts[i].Identifiers, ident.Identifier{Kind: ident.Kind(kind), Value: val, Display: display})
+		alerts[i].Identifiers = append(alerts[i].Identifiers, id)
 	}
 	return rows.Err()
 }
@@ -226,96 +251,128 @@ func placeholders(from, n int) string {
 }
 
 // matching returns the alerts a member of orgID sees at now that carry one
-// of the blind indexes, with their identifiers.
+// of the blind indexes, with their identifiers, newest first (at most
+// maxMatches).
 //
-// The look-up starts from the identifiers' index and reaches the few alerts
-// that carry them by id. (Written as "a.id IN (subquery)", SQLite chose to
-// walk every active alert through alerts_feed and test each one against the
-// list: a full scan per screening.) On PostgreSQL it is one statement, one
-// round trip. On SQLite, where a statement costs no round trip but each
-// table and temporary b-tree it opens costs time, it first looks up the
-// alert ids alone: most screenings find nothing and stop there.
+// It is one statement that returns only each alert's id and dates: the
+// identifiers' index leads to the few alerts that carry them, by id. (Written
+// as "a.id IN (subquery)", SQLite chose to walk every active alert through
+// alerts_feed and test each one against the list: a full scan per
+// screening; "+a.status" keeps it off that index.) Most screenings find
+// nothing and stop there. The alerts found come from s.cache when it holds
+// them as of their updated_at, and from the database otherwise (load):
+// reading an alert's columns and identifiers and opening them cost more than
+// the look-up itself.
 func (s *Store) matching(ctx context.Context, idx [][]byte, orgID string, now time.Time) ([]Alert, error) {
 	if len(idx) == 0 {
 		return nil, nil
 	}
-	if s.db.Dialect == db.SQLite {
-		return s.matchingByID(ctx, idx, orgID, now)
-	}
-	args := []any{orgID, now}
+	args := make([]any, 0, 2+len(idx))
+	args = append(args, orgID, now)
 	for _, b := range idx {
 		args = append(args, b)
 	}
-	query := `SELECT h.*, i.id, i.kind, i.value_enc FROM (
-		SELECT ` + alertCols + ` FROM (SELECT DISTINCT alert_id FROM alert_identifiers WHERE match_idx IN (` + placeholders(3, len(idx)) + `)) m
-		JOIN alerts a ON a.id = m.alert_id JOIN orgs o ON o.id = a.org_id WHERE ` + visible + ` ORDER BY a.published_at DESC LIMIT 50) h
-		LEFT JOIN alert_identifiers i ON i.alert_id = h.id ORDER BY h.published_at DESC, h.id, i.id`
-	rows, err := s.query(ctx, s.db, query, args...)
+	vis := visible
+	if s.db.Dialect == db.SQLite {
+		vis = strings.Replace(visible, "a.status", "+a.status", 1)
+	}
+	rows, err := s.query(ctx, s.db, `SELECT a.id, a.published_at, a.updated_at FROM alert_identifiers ai JOIN alerts a ON a.id = ai.alert_id
+		WHERE ai.match_idx IN (`+placeholders(3, len(idx))+`) AND `+vis, args...)
 	if err != nil {
 		return nil, fmt.Errorf("alert: matching: %w", err)
+	}
+	var hits []Alert // id and dates only
+	for rows.Next() {
+		var h Alert
+		if err := rows.Scan(&h.ID, &h.PublishedAt, &h.UpdatedAt); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("alert: matching scan: %w", err)
+		}
+		if !slices.ContainsFunc(hits, func(o Alert) bool { return o.ID == h.ID }) { // it may carry two of the indexes
+			hits = append(hits, h)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("alert: matching: %w", err)
+	}
+	newestFirst(hits)
+	hits = hits[:min(len(hits), maxMatches)]
+
+	out := make([]Alert, 0, len(hits))
+	var missing []any
+	for _, h := range hits {
+		if a, ok := s.cache.get(h.ID, h.UpdatedAt); ok {
+			out = append(out, a)
+		} else {
+			missing = append(missing, h.ID)
+		}
+	}
+	if len(missing) > 0 {
+		loaded, err := s.load(ctx, missing)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range loaded {
+			s.cache.put(a)
+		}
+		out = append(out, loaded...)
+		newestFirst(out)
+	}
+	return out, nil
+}
+
+func newestFirst(alerts []Alert) {
+	slices.SortFunc(alerts, func(a, b Alert) int {
+		return cmp.Or(b.PublishedAt.Compare(a.PublishedAt), strings.Compare(a.ID, b.ID))
+	})
+}
+
+// load reads the alerts with the given ids and their identifiers. SQLite
+// reads them in two statements, since every column it reads costs time;
+// PostgreSQL in one, since every statement costs a round trip, with each
+// alert's columns repeated for each of its identifiers.
+func (s *Store) load(ctx context.Context, ids []any) ([]Alert, error) {
+	if s.db.Dialect == db.SQLite {
+		return s.list(ctx, s.db, `SELECT `+alertCols+` FROM alerts a JOIN orgs o ON o.id = a.org_id WHERE a.id IN (`+placeholders(1, len(ids))+`)`, ids...)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+alertCols+`, i.id, i.kind, i.value_enc FROM alerts a JOIN orgs o ON o.id = a.org_id
+		LEFT JOIN alert_identifiers i ON i.alert_id = a.id WHERE a.id IN (`+placeholders(1, len(ids))+`) ORDER BY a.id, i.id`, ids...)
+	if err != nil {
+		return nil, fmt.Errorf("alert: load: %w", err)
 	}
 	defer rows.Close()
 	var out []Alert
 	for rows.Next() {
 		var iid, kind sql.NullString
 		var enc []byte
-		a, err := s.scan(rows, &iid, &kind, &enc)
+		a, summary, err := scanSealed(rows, &iid, &kind, &enc)
 		if err != nil {
-			return nil, fmt.Errorf("alert: matching scan: %w", err)
+			return nil, fmt.Errorf("alert: load scan: %w", err)
 		}
 		if len(out) == 0 || out[len(out)-1].ID != a.ID {
+			if err := s.openSummary(&a, summary); err != nil {
+				return nil, err
+			}
 			out = append(out, a)
 		}
-		if !iid.Valid {
-			continue
+		if iid.Valid {
+			id, err := s.openIdentifier(iid.String, kind.String, enc)
+			if err != nil {
+				return nil, err
+			}
+			last := &out[len(out)-1]
+			last.Identifiers = append(last.Identifiers, id)
 		}
-		v, err := s.keys.OpenString(enc, ad("alert_identifiers", "value", iid.String))
-		if err != nil {
-			return nil, fmt.Errorf("alert: open identifier: %w", err)
-		}
-		val, display, _ := strings.Cut(v, "\x00")
-		last := &out[len(out)-1]
-		last.Identifiers = append(last.Identifiers, ident.Identifier{Kind: ident.Kind(kind.String), Value: val, Display: display})
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("alert: matching: %w", err)
+		return nil, fmt.Errorf("alert: load: %w", err)
 	}
 	return out, nil
 }
 
-// matchingByID is matching in steps: the ids of the alerts that carry one
-// of the indexes, then those of them she sees, then their identifiers.
-func (s *Store) matchingByID(ctx context.Context, idx [][]byte, orgID string, now time.Time) ([]Alert, error) {
-	args := make([]any, len(idx))
-	for i, b := range idx {
-		args[i] = b
-	}
-	rows, err := s.query(ctx, s.db, `SELECT DISTINCT alert_id FROM alert_identifiers WHERE match_idx IN (`+placeholders(1, len(idx))+`)`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("alert: matching: %w", err)
-	}
-	var ids []any
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("alert: matching scan: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("alert: matching: %w", err)
-	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	// "+a.status" keeps SQLite on the ids: offered status = 'active', it
-	// walks alerts_feed instead once there are a few ids.
-	query := `SELECT ` + alertCols + ` FROM alerts a JOIN orgs o ON o.id = a.org_id WHERE a.id IN (` + placeholders(3, len(ids)) + `) AND ` +
-		strings.Replace(visible, "a.status", "+a.status", 1) + ` ORDER BY a.published_at DESC LIMIT 50`
-	return s.list(ctx, s.db, query, append([]any{orgID, now}, ids...)...)
-}
+// maxMatches is the most alerts a screening returns.
+const maxMatches = 50
 
 // countMatching counts the active alerts of any organisation and scope that
 // carry one of the blind indexes.

@@ -207,3 +207,93 @@ func TestScreeningStopsAtTheAccountsLimit(t *testing.T) {
 		}
 	})
 }
+
+// TestScreeningShowsAlertsAsTheyAreNow: screening keeps the alerts it found
+// opened in memory; a correction made while the clock stands still, a
+// withdrawal and an expiry must all show at the next screening.
+func TestScreeningShowsAlertsAsTheyAreNow(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		w := newWorld(t, d, alert.Options{})
+		id := w.publish(0, alert.ScopeNetwork, "13800138000", nil)
+		first := w.screenAlerts(w.member[1], "13800138000")
+		if len(first) != 1 || first[0].Summary != "violent client" || len(first[0].Identifiers) != 1 {
+			t.Fatalf("first screening: %+v", first)
+		}
+		// A caller that changes what it got does not change the next answer.
+		first[0].Summary, first[0].Identifiers[0].Value = "changed", "changed"
+
+		exp := w.now.Add(time.Hour)
+		_, err := w.svc.Correct(ctx, w.mod[0], id, alert.Input{
+			Scope: alert.ScopeNetwork, Summary: "violent client, grey car", IncidentTypes: []string{"robbery"}, Area: "Kunming",
+			ExpiresAt: &exp, Identifiers: []ident.Identifier{w.phone("13800138000"), w.phone("13900139000")},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := w.screenAlerts(w.member[1], "138 0013 8000")
+		if len(got) != 1 || got[0].Summary != "violent client, grey car" || len(got[0].Identifiers) != 2 || got[0].Identifiers[0].Value == "changed" {
+			t.Fatalf("screening after a correction at the same instant: %+v", got)
+		}
+		if n := w.screen(w.member[1], "139 0013 9000"); n != 1 {
+			t.Fatalf("screening the identifier the correction added: %d matches", n)
+		}
+
+		w.now = w.now.Add(2 * time.Hour)
+		if n := w.screen(w.member[1], "13800138000"); n != 0 {
+			t.Fatalf("screening after expiry: %d matches", n)
+		}
+		w.now = w.now.Add(-2 * time.Hour)
+		if err := w.svc.Withdraw(ctx, w.mod[0], id); err != nil {
+			t.Fatal(err)
+		}
+		if n := w.screen(w.member[1], "13800138000"); n != 0 {
+			t.Fatalf("screening after a withdrawal: %d matches", n)
+		}
+	})
+}
+
+// TestScreeningReturnsTheNewestFiftyOnce: an alert that carries two of the
+// screened forms comes back once, and a value many alerts carry returns the
+// newest fifty.
+func TestScreeningReturnsTheNewestFiftyOnce(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d, alert.Options{})
+		var ids []string
+		for range 55 {
+			w.now = w.now.Add(time.Minute)
+			ids = append(ids, w.publish(0, alert.ScopeNetwork, "13800138000", nil))
+		}
+		// The value as WeChat and QQ too: one alert carries the phone and
+		// the WeChat ID.
+		w.now = w.now.Add(time.Minute)
+		err := w.d.InTx(context.Background(), func(tx *sql.Tx) error {
+			_, err := w.svc.Publish(context.Background(), tx, alert.Input{
+				OrgID: w.orgs[0], ActorID: w.mod[0].UserID, Scope: alert.ScopeNetwork, Summary: "two forms", IncidentTypes: []string{"robbery"},
+				Identifiers: []ident.Identifier{w.phone("13800138000"), {Kind: ident.KindWeChat, Value: "13800138000", Display: "13800138000"}},
+			})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := w.screenAlerts(w.member[1], "13800138000")
+		if len(got) != 50 || got[0].Summary != "two forms" {
+			t.Fatalf("got %d alerts, the first %+v", len(got), got[0])
+		}
+		for i, a := range got[1:] {
+			if want := ids[len(ids)-1-i]; a.ID != want {
+				t.Fatalf("alert %d is %s, want %s (newest first)", i+1, a.ID, want)
+			}
+		}
+	})
+}
+
+func (w *world) screenAlerts(p *web.Principal, value string) []alert.Alert {
+	w.t.Helper()
+	m, err := w.svc.Screen(context.Background(), p, value, "")
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return m
+}
