@@ -50,3 +50,32 @@ func TestConcurrentWritersThatReadThroughThePoolNeitherDeadlockNorFail(t *testin
 		}
 	})
 }
+
+// Every pooled SQLite connection has the pragmas Open sets, the memory map
+// for reads among them, and keeps them (they are set per connection).
+func TestSQLiteConnectionsHaveTheirPragmas(t *testing.T) {
+	d := dbtest.SQLite(t)
+	ctx := context.Background()
+	var conns []*sql.Conn
+	defer func() {
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	}()
+	for range 3 { // three connections at once: three of the pool's
+		c, err := d.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		for pragma, want := range map[string]string{"mmap_size": "1073741824", "journal_mode": "wal", "synchronous": "2", "secure_delete": "1", "foreign_keys": "1"} {
+			var got string
+			if err := c.QueryRowContext(ctx, `PRAGMA `+pragma).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if got != want {
+				t.Errorf("PRAGMA %s = %s, want %s", pragma, got, want)
+			}
+		}
+	}
+}
