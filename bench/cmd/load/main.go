@@ -12,6 +12,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -37,6 +38,7 @@ const (
 	maxRate     = 20000
 	maxDuration = time.Minute
 	maxRounds   = 10
+	maxAlerts   = 1_000_000
 	// maxWorkers bounds vegeta's concurrent requests: beyond it a slow
 	// server makes the attack fall behind its rate instead of piling up
 	// goroutines, which the throughput column then shows.
@@ -52,6 +54,9 @@ type options struct {
 	ramp                  bool
 	rampStart, rampMax    int
 	rampStep, rampP99     time.Duration
+	alerts                int
+	db                    string
+	rampRequest           string
 }
 
 func main() {
@@ -77,10 +82,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.rate, "rate", 100, "requests per second of each fixed-rate attack")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "length of each fixed-rate attack")
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured attack at the same rate before each measured one")
+	fs.IntVar(&o.alerts, "alerts", 0, "alerts (10 identifiers each) written into the database before the server starts; screening then spreads over them (0: the demo's one alert)")
+	fs.StringVar(&o.db, "db", "", "with -alerts: an empty PostgreSQL database (postgres://…) to write them into and serve from, instead of SQLite")
 	fs.IntVar(&o.rounds, "rounds", 1, "times to run the whole set, interleaved; the table shows the median of each figure")
 	fs.IntVar(&o.clients, "clients", 64, "simulated clients, each from its own 127.0.0.x address")
 	fs.StringVar(&o.only, "only", "", "comma-separated request names to run (default: all)")
-	fs.BoolVar(&o.ramp, "ramp", true, "find the highest rate the signed-in home page holds")
+	fs.BoolVar(&o.ramp, "ramp", true, "find the highest rate one request holds (-ramp-request)")
+	fs.StringVar(&o.rampRequest, "ramp-request", "home", "the request the ramp sends (a name from -only)")
 	fs.IntVar(&o.rampStart, "ramp-start", 100, "first rate of the ramp")
 	fs.IntVar(&o.rampMax, "ramp-max", 6400, "highest rate the ramp tries")
 	fs.DurationVar(&o.rampStep, "ramp-step", 3*time.Second, "length of each ramp step")
@@ -92,7 +100,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	srv, err := startServer(ctx, o, stderr)
+	srv, screenValues, err := startServer(ctx, o, stderr)
 	if err != nil {
 		return err
 	}
@@ -105,7 +113,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	scs, err := prepare(ctx, client, srv)
+	scs, err := prepare(ctx, client, srv, screenValues)
 	if err != nil {
 		return err
 	}
@@ -141,11 +149,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ceiling bool
 	)
 	if o.ramp {
-		home, ok := find(scs, "home")
+		sc, ok := find(scs, o.rampRequest)
 		if !ok {
-			return errors.New("the ramp needs the home request; add it to -only or give -ramp=false")
+			return fmt.Errorf("the ramp sends %q; add it to -only or give -ramp=false", o.rampRequest)
 		}
-		best, ceiling, steps, err = rampUp(ctx, client, srv.PID, home, o, stderr)
+		best, ceiling, steps, err = rampUp(ctx, client, srv.PID, sc, o, stderr)
 		if err != nil {
 			return err
 		}
@@ -167,6 +175,12 @@ func (o options) check() error {
 		return fmt.Errorf("-duration %s: want up to %s", o.duration, maxDuration)
 	case o.warmup < 0 || o.warmup > maxDuration:
 		return fmt.Errorf("-warmup %s: want 0 to %s", o.warmup, maxDuration)
+	case o.alerts < 0 || o.alerts > maxAlerts:
+		return fmt.Errorf("-alerts %d: want 0 to %d", o.alerts, maxAlerts)
+	case o.alerts > 0 && o.inProcess:
+		return errors.New("-alerts needs the server as its own process (no -inprocess)")
+	case o.db != "" && o.alerts == 0:
+		return errors.New("-db needs -alerts (the demo runs on SQLite)")
 	case o.rounds < 1 || o.rounds > maxRounds:
 		return fmt.Errorf("-rounds %d: want 1 to %d", o.rounds, maxRounds)
 	case o.ramp && (o.rampStart < 1 || o.rampMax < o.rampStart || o.rampMax > maxRate):
@@ -179,36 +193,64 @@ func (o options) check() error {
 
 // startServer starts the server the options name. A screening limit far
 // above any rate here keeps the per-account limit (30 an hour by default)
-// out of the measurement; every other limit stays as served.
-func startServer(ctx context.Context, o options, stderr io.Writer) (*harness.Server, error) {
+// out of the measurement; every other limit stays as served. With -alerts,
+// it first writes the demo network and the alerts into a data directory
+// (harness.PrepareAlerts) and returns values to screen.
+func startServer(ctx context.Context, o options, stderr io.Writer) (*harness.Server, *harness.ScreenValues, error) {
 	const screenPerHour = 100_000_000
 	if o.inProcess {
 		fmt.Fprintln(stderr, "starting the app in this process")
-		return harness.StartInProcess(ctx, screenPerHour)
+		srv, err := harness.StartInProcess(ctx, screenPerHour)
+		return srv, nil, err
 	}
 	bin := o.bin
 	if bin == "" {
 		dir, err := os.MkdirTemp("", "sisterline-load-")
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		defer os.RemoveAll(dir) // the running process keeps its open binary
 		bin = filepath.Join(dir, "sisterline")
 		fmt.Fprintf(stderr, "building %s/cmd/sisterline\n", o.repo)
 		if err := harness.Build(ctx, o.repo, bin, true); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	fmt.Fprintln(stderr, "starting", bin, "demo")
-	return harness.StartDemo(ctx, bin, "--screen-per-hour", fmt.Sprint(screenPerHour))
+	if o.alerts == 0 {
+		fmt.Fprintln(stderr, "starting", bin, "demo")
+		srv, err := harness.StartDemo(ctx, bin, "--screen-per-hour", fmt.Sprint(screenPerHour))
+		return srv, nil, err
+	}
+	fmt.Fprintf(stderr, "writing the demo network and %d alerts\n", o.alerts)
+	data, err := harness.PrepareAlerts(ctx, o.alerts, o.db)
+	if err != nil {
+		return nil, nil, err
+	}
+	fmt.Fprintln(stderr, "starting", bin, "serve")
+	extra := []string{"--screen-per-hour", fmt.Sprint(screenPerHour)}
+	if o.db != "" {
+		extra = append(extra, "--db", o.db)
+	}
+	srv, err := harness.StartServe(ctx, bin, data.Dir, extra...)
+	if err != nil {
+		_ = os.RemoveAll(data.Dir)
+		return nil, nil, err
+	}
+	srv.Logins = data.Logins
+	srv.OnStop(func() { _ = os.RemoveAll(data.Dir) })
+	return srv, &data.Values, nil
 }
 
 // scenario is one kind of request the harness sends over and over.
 type scenario struct {
 	name, what string
 	target     vegeta.Target
+	more       []vegeta.Target // sent in turn after target, when there are several
 	want       int
+	match      bool // the answer must hold a screening match ("summary")
 }
+
+func (sc scenario) targets() []vegeta.Target { return append([]vegeta.Target{sc.target}, sc.more...) }
 
 func find(scs []scenario, name string) (scenario, bool) {
 	for _, sc := range scs {
@@ -252,7 +294,11 @@ const (
 // prepare signs in the first organisation's member (a session cookie and
 // an API token), publishes one alert as its moderator, and checks that each
 // request answers as expected once before any is measured.
-func prepare(ctx context.Context, c *http.Client, srv *harness.Server) ([]scenario, error) {
+//
+// Screening: with values (-alerts), "screen" spreads over values that hit
+// and "screen-miss" over values that miss; otherwise "screen" finds the one
+// alert published here and "screen-miss" numbers nobody reported.
+func prepare(ctx context.Context, c *http.Client, srv *harness.Server, values *harness.ScreenValues) ([]scenario, error) {
 	member, err := srv.Login("member", 0)
 	if err != nil {
 		return nil, err
@@ -285,6 +331,10 @@ func prepare(ctx context.Context, c *http.Client, srv *harness.Server) ([]scenar
 		return nil, err
 	}
 
+	hits, misses := []string{"138-0013-8000"}, []string{"139 0000 0001", "139 0000 0002", "139 0000 0003"}
+	if values != nil {
+		hits, misses = values.Hits, values.Misses
+	}
 	u := srv.URL
 	bearer := http.Header{"Authorization": {"Bearer " + token}, "Content-Type": {"application/json"}}
 	scs := []scenario{
@@ -296,9 +346,10 @@ func prepare(ctx context.Context, c *http.Client, srv *harness.Server) ([]scenar
 			target: vegeta.Target{Method: "GET", URL: u + "/signin"}},
 		{name: "home", what: "`GET /` signed in as a member (session look-up, her home page)", want: 200,
 			target: vegeta.Target{Method: "GET", URL: u + "/", Header: http.Header{"Cookie": {cookie}}}},
-		{name: "screen", what: "`POST /api/v1/screen` a phone number with one match (bearer token)", want: 200,
-			target: vegeta.Target{Method: "POST", URL: u + "/api/v1/screen", Header: bearer,
-				Body: []byte(`{"value":"138-0013-8000"}`)}},
+		{name: "me", what: "`GET /api/v1/me` (a bare signed-in handler: bearer token, her account)", want: 200,
+			target: vegeta.Target{Method: "GET", URL: u + "/api/v1/me", Header: bearer}},
+		screening("screen", u, bearer, hits, true),
+		screening("screen-miss", u, bearer, misses, false),
 		{name: "report", what: "`POST /api/v1/reports` a full report (sealed, one identifier; a write)", want: 201,
 			target: vegeta.Target{Method: "POST", URL: u + "/api/v1/reports", Header: bearer, Body: []byte(reportBody)}},
 	}
@@ -319,11 +370,33 @@ func prepare(ctx context.Context, c *http.Client, srv *harness.Server) ([]scenar
 		if resp.StatusCode != sc.want {
 			return nil, fmt.Errorf("check %s: status %d, want %d", sc.name, resp.StatusCode, sc.want)
 		}
-		if sc.name == "screen" && !strings.Contains(string(body), `"summary"`) {
-			return nil, fmt.Errorf("check screen: no match in %.200s", body)
+		if sc.match != strings.Contains(string(body), `"summary"`) {
+			return nil, fmt.Errorf("check %s: match %v, got %.200s", sc.name, sc.match, body)
 		}
 	}
 	return scs, nil
+}
+
+// screening is a screening scenario over values, which should match or not.
+func screening(name, base string, bearer http.Header, values []string, match bool) scenario {
+	what := "`POST /api/v1/screen` a phone number with one match (bearer token)"
+	if !match {
+		what = "`POST /api/v1/screen` a value with no match (bearer token)"
+	}
+	if len(values) > 1 {
+		what += fmt.Sprintf(", %d values in turn", len(values))
+	}
+	sc := scenario{name: name, what: what, want: 200, match: match}
+	for i, v := range values {
+		body, _ := json.Marshal(map[string]string{"value": v})
+		t := vegeta.Target{Method: "POST", URL: base + "/api/v1/screen", Header: bearer, Body: body}
+		if i == 0 {
+			sc.target = t
+		} else {
+			sc.more = append(sc.more, t)
+		}
+	}
+	return sc
 }
 
 func publishAlert(ctx context.Context, c *http.Client, base, token, modToken string) error {
@@ -368,7 +441,7 @@ func attack(ctx context.Context, c *http.Client, pid int, sc scenario, rate int,
 	}
 	var m vegeta.Metrics
 	want := fmt.Sprint(sc.want)
-	for res := range atk.Attack(vegeta.NewStaticTargeter(sc.target), vegeta.Rate{Freq: rate, Per: time.Second}, du, sc.name) {
+	for res := range atk.Attack(vegeta.NewStaticTargeter(sc.targets()...), vegeta.Rate{Freq: rate, Per: time.Second}, du, sc.name) {
 		m.Add(res)
 	}
 	m.Close()
@@ -489,8 +562,13 @@ type reportInput struct {
 func report(w io.Writer, in reportInput) {
 	o := in.opts
 	mode := "the built binary (`sisterline demo`) as its own process; CPU is the server process's alone"
-	if o.inProcess {
+	switch {
+	case o.inProcess:
 		mode = "the app inside the harness's process; CPU includes the load generator"
+	case o.alerts > 0 && o.db != "":
+		mode = fmt.Sprintf("the built binary (`sisterline serve`) as its own process over PostgreSQL, with the demo network and %d alerts written before it started; CPU is the server process's alone (not PostgreSQL's)", o.alerts)
+	case o.alerts > 0:
+		mode = fmt.Sprintf("the built binary (`sisterline serve`) as its own process, with the demo network and %d alerts written before it started; CPU is the server process's alone", o.alerts)
 	}
 	fmt.Fprintf(w, "Run %s, %s, %s/%s, %d CPUs; server: %s.\n", in.began.Format("2006-01-02 15:04 UTC"),
 		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), mode)
@@ -512,8 +590,21 @@ func report(w io.Writer, in reportInput) {
 			fmt.Fprintf(w, "|  ↳ error: %s |||||||||||\n", e)
 		}
 	}
+	if me, ok := in.samples["me"]; ok {
+		bare := stats.Median(me).CPUPerRequest()
+		var parts []string
+		for _, name := range []string{"screen", "screen-miss"} {
+			if ss, ok := in.samples[name]; ok {
+				cpu := stats.Median(ss).CPUPerRequest()
+				parts = append(parts, fmt.Sprintf("%s %s (throughput at the same CPU: %s)", name, stats.Ratio(cpu, bare), stats.Ratio(bare, cpu)))
+			}
+		}
+		if len(parts) > 0 {
+			fmt.Fprintf(w, "\nScreening's server CPU per request ÷ `me`'s: %s.\n", strings.Join(parts, "; "))
+		}
+	}
 	if len(in.ramp) > 0 {
-		fmt.Fprintf(w, "\nRamp of the signed-in home page, %s a step; a step holds when ≥ 99.9%% answer 200, ok/s ≥ 95%% of the rate and p99 ≤ %s:\n\n", o.rampStep, stats.Dur(o.rampP99))
+		fmt.Fprintf(w, "\nRamp of `%s`, %s a step; a step holds when ≥ 99.9%% answer as expected, ok/s ≥ 95%% of the rate and p99 ≤ %s:\n\n", o.rampRequest, o.rampStep, stats.Dur(o.rampP99))
 		fmt.Fprintln(w, "| rate/s | ok/s | ok | p50 | p99 | max | server CPU per request | server cores busy | load generator cores busy | holds |")
 		fmt.Fprintln(w, "|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|")
 		for _, st := range in.ramp {

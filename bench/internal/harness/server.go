@@ -38,7 +38,8 @@ type Server struct {
 	// Started is how long it took from exec to the first /healthz "ok".
 	Started time.Duration
 
-	stop func() error
+	stop    func() error
+	cleanup []func()
 }
 
 // Build compiles cmd/sisterline of the module at repo into out, without cgo
@@ -211,8 +212,18 @@ func StartInProcess(ctx context.Context, screenPerHour int) (*Server, error) {
 	return s, nil
 }
 
-// Stop stops the server gracefully (SIGTERM for a process).
-func (s *Server) Stop() error { return s.stop() }
+// Stop stops the server gracefully (SIGTERM for a process), then runs what
+// OnStop added.
+func (s *Server) Stop() error {
+	err := s.stop()
+	for _, f := range s.cleanup {
+		f()
+	}
+	return err
+}
+
+// OnStop adds f to what Stop does after the server has stopped.
+func (s *Server) OnStop(f func()) { s.cleanup = append(s.cleanup, f) }
 
 // Login returns the first demo login with the role, in the n-th
 // organisation that appears in the list (0 or 1).
