@@ -40,7 +40,10 @@ func (s *Service) Run(ctx context.Context) {
 		_, err := s.Tick(ctx)
 		switch {
 		case err != nil:
-			failedAt = start
+			// When it failed, not when the round began: a round that began
+			// before a jump of the clock (a test's, or a resumed VM's) would
+			// otherwise leave failedAt so far back that the next round beats.
+			failedAt = s.clock()
 			if ctx.Err() == nil {
 				s.logError("check-in scheduler round failed", err)
 			}
