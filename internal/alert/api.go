@@ -96,7 +96,9 @@ func (h *HTTP) apiScreen(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	web.JSON(w, http.StatusOK, map[string]any{"matches": listJSON(matches)})
+	web.JSON(w, http.StatusOK, struct {
+		Matches []alertJSON `json:"matches"`
+	}{listJSON(matches)})
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -103,12 +104,12 @@ func (s *Service) Publish(ctx context.Context, tx *sql.Tx, in Input) (Alert, err
 	return a, nil
 }
 
+// dedupe drops identifiers that repeat one before them (same kind and
+// value): a handful, so a scan beats a map.
 func dedupe(ids []ident.Identifier) []ident.Identifier {
-	seen := map[string]bool{}
-	var out []ident.Identifier
+	out := make([]ident.Identifier, 0, len(ids))
 	for _, id := range ids {
-		if !seen[id.MatchKey()] {
-			seen[id.MatchKey()] = true
+		if !slices.ContainsFunc(out, func(o ident.Identifier) bool { return o.Kind == id.Kind && o.Value == id.Value }) {
 			out = append(out, id)
 		}
 	}

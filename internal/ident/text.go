@@ -3,6 +3,7 @@ package ident
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
@@ -35,6 +36,11 @@ func normalizeText(kind Kind, s string) (string, string, Reason) {
 	display := tidySpace(kind, s)
 	if display == "" {
 		return "", "", ReasonEmpty
+	}
+	if isASCII(display) {
+		// Folding ASCII is lower-casing it, and NFKC leaves ASCII alone
+		// (FuzzFoldASCII).
+		return strings.ToLower(display), display, ""
 	}
 	// NFKC again because folding can produce characters NFKC would change.
 	value := tidySpace(kind, norm.NFKC.String(foldCase(display)))
@@ -76,6 +82,15 @@ func tidySpace(kind Kind, s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // tidy reports whether s has no whitespace but single spaces between

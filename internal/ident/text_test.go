@@ -3,6 +3,8 @@ package ident
 import (
 	"strings"
 	"testing"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 func TestHandleDropsAtSignAndFoldsCase(t *testing.T) {
@@ -67,6 +69,22 @@ func FuzzTidy(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		if tidy(s) && strings.Join(strings.Fields(s), " ") != s {
 			t.Fatalf("tidy(%q) but Fields changes it", s)
+		}
+	})
+}
+
+// FuzzFoldASCII: for ASCII, normalizeText's shortcut (lower case) is what
+// case folding and NFKC give.
+func FuzzFoldASCII(f *testing.F) {
+	for _, s := range []string{"", "BigWang", "K", "ß", "Ǆ", "A B", "~!@#$%^&*()_+{}|:\"<>?`-=[]\\;',./"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !isASCII(s) {
+			return
+		}
+		if got, want := strings.ToLower(s), norm.NFKC.String(foldCase(s)); got != want {
+			t.Fatalf("%q: lower case %q, folded %q", s, got, want)
 		}
 	})
 }
