@@ -78,6 +78,10 @@ func (d notifyDirectory) OrgUsers(ctx context.Context, orgID string) ([]notify.U
 	return out, nil
 }
 
+func (d notifyDirectory) StaffIDs(ctx context.Context, orgID string) ([]string, error) {
+	return d.store.UserIDsByRole(ctx, orgID, web.RoleModerator, web.RoleAdmin)
+}
+
 func notifyUser(u account.User) notify.User {
 	return notify.User{ID: u.ID, OrgID: u.OrgID, Handle: u.Handle, Lang: u.Lang, Role: u.Role}
 }

@@ -60,6 +60,7 @@ func (benchDirectory) Users(context.Context, []string) (map[string]notify.User, 
 	return map[string]notify.User{}, nil
 }
 func (benchDirectory) OrgUsers(context.Context, string) ([]notify.User, error) { return nil, nil }
+func (benchDirectory) StaffIDs(context.Context, string) ([]string, error)      { return nil, nil }
 
 type benchTexts struct{}
 

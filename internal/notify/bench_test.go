@@ -42,6 +42,7 @@ func (d accountDirectory) Users(ctx context.Context, ids []string) (map[string]n
 }
 
 func (d accountDirectory) OrgUsers(context.Context, string) ([]notify.User, error) { return nil, nil }
+func (d accountDirectory) StaffIDs(context.Context, string) ([]string, error)      { return nil, nil }
 
 // countingReceiver is the local webhook receiver of the benchmark: it
 // records each id it accepted and how often.

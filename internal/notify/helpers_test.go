@@ -70,6 +70,17 @@ func (d *directory) OrgUsers(_ context.Context, orgID string) ([]notify.User, er
 	return out, nil
 }
 
+func (d *directory) StaffIDs(ctx context.Context, orgID string) ([]string, error) {
+	users, _ := d.OrgUsers(ctx, orgID)
+	var out []string
+	for _, u := range users {
+		if u.Role == web.RoleModerator || u.Role == web.RoleAdmin {
+			out = append(out, u.ID)
+		}
+	}
+	return out, nil
+}
+
 // logBuffer collects the log, for tests that prove what it does not hold.
 type logBuffer struct {
 	mu sync.Mutex

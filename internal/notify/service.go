@@ -33,6 +33,8 @@ type Directory interface {
 	Users(ctx context.Context, ids []string) (map[string]User, error)
 	// OrgUsers returns an organisation's users.
 	OrgUsers(ctx context.Context, orgID string) ([]User, error)
+	// StaffIDs returns the ids of an organisation's moderators and admins.
+	StaffIDs(ctx context.Context, orgID string) ([]string, error)
 }
 
 // Translator renders a message of the catalogs in a language.
@@ -513,14 +515,11 @@ func (s *Service) OnCall(ctx context.Context, q db.Querier, orgID string) ([]str
 	if err != nil || len(ids) > 0 {
 		return ids, err
 	}
-	users, err := s.dir.OrgUsers(ctx, orgID)
+	// Only the staff's ids: an organisation of 100,000 members would
+	// otherwise have every handle opened for each new report.
+	ids, err = s.dir.StaffIDs(ctx, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("notify: on call fallback: %w", err)
-	}
-	for _, u := range users {
-		if u.Role == web.RoleModerator || u.Role == web.RoleAdmin {
-			ids = append(ids, u.ID)
-		}
 	}
 	return ids, nil
 }
