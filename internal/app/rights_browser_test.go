@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -123,5 +124,19 @@ func TestBrowserRightsPagesAreAccessibleFitAPhoneAndTheCardPrintsOnOnePage(t *te
 			t.Fatalf("entry without contact: status %d", st)
 		}
 		checkCurrent(t, b, tab, s)
+
+		// An entry of the pack: its edit page, then removed from it.
+		entries, err := s.Rights.Directory(context.Background(), "", "")
+		if err != nil || len(entries) == 0 {
+			t.Fatalf("directory: %d entries, %v", len(entries), err)
+		}
+		checkPage(t, b, tab, s, page{path: "/rights/directory/" + entries[0].ID + "/edit"})
+		if st := browsertest.Submit(t, tab, `button.danger`); st != http.StatusOK {
+			t.Fatalf("remove: status %d", st)
+		}
+		checkCurrent(t, b, tab, s)
+		if after, _ := s.Rights.Directory(context.Background(), "", ""); len(after) != len(entries)-1 {
+			t.Fatalf("entries after removing one: %d, before %d", len(after), len(entries))
+		}
 	})
 }

@@ -61,6 +61,7 @@ func (h *HTTP) Routes(rt *web.Router) {
 	rt.Handle("POST /rights/directory/new", editors, h.entrySave)
 	rt.Handle("GET /rights/directory/{id}/edit", editors, h.entryPage)
 	rt.Handle("POST /rights/directory/{id}/edit", editors, h.entrySave)
+	rt.Handle("POST /rights/directory/{id}/remove", editors, h.entryRemove)
 }
 
 // lang is the reader's language.

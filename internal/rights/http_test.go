@@ -381,6 +381,23 @@ func TestStaffAddAndEditDirectoryEntries(t *testing.T) {
 		if w := s.get(t, "moderator", "en", "/rights/directory/nope/edit"); w.Code != 404 {
 			t.Fatalf("unknown entry: %d", w.Code)
 		}
+
+		// Removing it, from the button on its edit page.
+		mustContain(t, "edit page", s.get(t, "moderator", "zh-CN", "/rights/directory/"+list[0].ID+"/edit").Body.String(),
+			`action="/rights/directory/`+list[0].ID+`/remove"`, "从名录里删除")
+		if w := s.post(t, "member", "/rights/directory/"+list[0].ID+"/remove", nil); w.Code != 404 {
+			t.Fatalf("member removes: %d", w.Code)
+		}
+		w = s.post(t, "moderator", "/rights/directory/"+list[0].ID+"/remove", nil)
+		if w.Code != http.StatusSeeOther || !strings.Contains(w.Header().Get("Location"), "flash.rights_entry_removed") {
+			t.Fatalf("remove: %d %s", w.Code, w.Header().Get("Location"))
+		}
+		if list, _ := s.svc.Directory(ctx, "", ""); len(list) != 0 {
+			t.Fatalf("entries after removal: %v", list)
+		}
+		if w := s.post(t, "moderator", "/rights/directory/"+list[0].ID+"/remove", nil); w.Code != 404 {
+			t.Fatalf("removing again: %d", w.Code)
+		}
 	})
 }
 

@@ -196,6 +196,10 @@ func (s *Service) importDirectory(ctx context.Context, tx *sql.Tx, pf packFiles,
 	if err != nil {
 		return err
 	}
+	removed, err := s.store.removedPackKeys(ctx, tx)
+	if err != nil {
+		return err
+	}
 	seen := map[string]bool{}
 	complete := true
 	for _, file := range sortedKeys(pf.directory) {
@@ -207,6 +211,9 @@ func (s *Service) importDirectory(ctx context.Context, tx *sql.Tx, pf packFiles,
 		}
 		for i, e := range entries {
 			seen[e.packKey] = true
+			if removed[e.packKey] {
+				continue // staff took it out of the directory
+			}
 			if f := e.Validate(now); len(f) > 0 {
 				rep.Problems = append(rep.Problems, fmt.Errorf("directory/%s: entry %d: %s", file, i+1, describe(f)))
 				continue
@@ -512,6 +519,30 @@ func (s *Service) SaveEntry(ctx context.Context, p *web.Principal, e Entry) (Ent
 	})
 	if err != nil {
 		return Entry{}, fmt.Errorf("rights: save entry: %w", err)
+	}
+	return e, nil
+}
+
+// RemoveEntry takes an entry out of the directory (a service that closed),
+// and records it in the audit log. An entry from a pack stays out: its pack
+// key is kept, and imports skip it.
+func (s *Service) RemoveEntry(ctx context.Context, p *web.Principal, id string) (Entry, error) {
+	if !CanEdit(p) {
+		return Entry{}, apperr.ErrNotFound
+	}
+	var e Entry
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if e, err = s.store.entry(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := s.store.removeEntry(ctx, tx, e, s.clock(), p.UserID); err != nil {
+			return err
+		}
+		return s.audit.Append(ctx, tx, p.OrgID, p.UserID, "rights.directory.remove", "directory_entry", id)
+	})
+	if err != nil {
+		return Entry{}, fmt.Errorf("rights: remove entry: %w", err)
 	}
 	return e, nil
 }

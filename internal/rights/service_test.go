@@ -487,3 +487,43 @@ func TestCardIsFoundByJurisdictionWithItsKeyArticles(t *testing.T) {
 		}
 	})
 }
+
+// TestRemovedEntriesStayOutOfTheDirectory: staff remove an entry they added
+// and one that came with the pack; the next import of the same pack does not
+// bring the second back; members cannot remove.
+func TestRemovedEntriesStayOutOfTheDirectory(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		p := pack(bothLangs("x", nil), map[string]string{"d.toml": entryTOML("Line A", "hotline", "CN") + entryTOML("Line B", "hotline", "CN")})
+		f.importPacks(t, p)
+		added, err := f.svc.SaveEntry(ctx, moderator(), Entry{Name: "Our clinic", Kind: "clinic", Area: "CN-YN-Kunming", Contact: "https://example.org", VerifiedOn: "2026-11-28"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, _ := f.svc.Directory(ctx, "", "")
+		if got := names(list); got != "Line A, Line B, Our clinic" {
+			t.Fatalf("before: %q", got)
+		}
+		if _, err := f.svc.RemoveEntry(ctx, member(), list[0].ID); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("a member removed an entry: %v", err)
+		}
+		for _, id := range []string{list[0].ID, added.ID} {
+			if _, err := f.svc.RemoveEntry(ctx, moderator(), id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := f.svc.RemoveEntry(ctx, moderator(), added.ID); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("removing twice: %v", err)
+		}
+		// The same pack again, changed so that it is read anew.
+		p["directory/d.toml"] = &fstest.MapFile{Data: []byte(strings.Replace(entryTOML("Line A", "hotline", "CN"), "12348", "999", 1) + entryTOML("Line B", "hotline", "CN"))}
+		f.importPacks(t, p)
+		list, _ = f.svc.Directory(ctx, "", "")
+		if got := names(list); got != "Line B" {
+			t.Fatalf("after removal and a new import: %q", got)
+		}
+		if got := f.audit.list(); len(got) != 3 || !strings.HasSuffix(got[2], "rights.directory.remove directory_entry "+added.ID) {
+			t.Fatalf("audit: %q", got)
+		}
+	})
+}

@@ -186,6 +186,15 @@ func (h *HTTP) entryPage(w http.ResponseWriter, r *http.Request) error {
 	return h.rd.Render(w, http.StatusOK, "rights/entry", v)
 }
 
+func (h *HTTP) entryRemove(w http.ResponseWriter, r *http.Request) error {
+	e, err := h.svc.RemoveEntry(r.Context(), web.PrincipalFrom(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	web.Redirect(w, r, "/rights/directory?area="+url.QueryEscape(e.Area)+"&done=flash.rights_entry_removed")
+	return nil
+}
+
 func (h *HTTP) entrySave(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return apperr.New(apperr.Invalid, "error.invalid_form")

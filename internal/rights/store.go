@@ -451,6 +451,37 @@ func (s *Store) putEntry(ctx context.Context, q db.Querier, e Entry, at time.Tim
 	return nil
 }
 
+// removeEntry deletes an entry that staff took out of the directory, and
+// keeps its pack key, if it has one, so that imports leave it out.
+func (s *Store) removeEntry(ctx context.Context, q db.Querier, e Entry, at time.Time, by string) error {
+	if e.packKey != "" {
+		_, err := q.ExecContext(ctx, `INSERT INTO directory_removed (pack_key, removed_at, removed_by) VALUES ($1, $2, $3)
+			ON CONFLICT (pack_key) DO NOTHING`, e.packKey, at, by)
+		if err != nil {
+			return fmt.Errorf("rights: remove entry: %w", err)
+		}
+	}
+	return s.deleteEntry(ctx, q, e.ID)
+}
+
+// removedPackKeys returns the pack keys of the entries staff removed.
+func (s *Store) removedPackKeys(ctx context.Context, q db.Querier) (map[string]bool, error) {
+	rows, err := q.QueryContext(ctx, `SELECT pack_key FROM directory_removed`)
+	if err != nil {
+		return nil, fmt.Errorf("rights: removed entries: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, fmt.Errorf("rights: removed entries: %w", err)
+		}
+		out[k] = true
+	}
+	return out, rows.Err()
+}
+
 // deleteEntry removes an entry.
 func (s *Store) deleteEntry(ctx context.Context, q db.Querier, id string) error {
 	if _, err := q.ExecContext(ctx, `DELETE FROM directory_entries WHERE id = $1`, id); err != nil {
