@@ -105,6 +105,7 @@ func TestBrowserRightsPagesAreAccessibleFitAPhoneAndTheCardPrintsOnOnePage(t *te
 		for _, p := range []page{
 			{path: "/rights/police-stop"}, {path: "/rights/edit/police-stop"}, {path: "/rights/history/police-stop?v=1"},
 			{path: "/rights/directory"}, {path: "/rights/directory/new"},
+			{path: "/rights/new"}, {path: "/rights/new?slug=police-stop&lang=zh-CN", status: http.StatusUnprocessableEntity},
 		} {
 			checkPage(t, b, tab, s, p)
 		}

@@ -54,6 +54,7 @@ func (h *HTTP) Routes(rt *web.Router) {
 	rt.Handle("GET /rights/card/{jurisdiction}/download", web.Anyone(), h.cardDownload)
 	rt.Handle("GET /rights/directory", web.Anyone(), h.directory)
 
+	rt.Handle("GET /rights/new", editors, h.newArticle)
 	rt.Handle("GET /rights/edit/{slug}", editors, h.editPage)
 	rt.Handle("POST /rights/edit/{slug}", editors, h.edit)
 	rt.Handle("GET /rights/history/{slug}", editors, h.history)
@@ -132,7 +133,7 @@ func (h *HTTP) index(w http.ResponseWriter, r *http.Request) error {
 	}
 	staff, searched := IsStaff(p), searchTerms(query) != nil
 	toItem := func(m Listing) item { return item{Listing: m, NeedsReview: staff && h.svc.NeedsReview(m.ReviewedOn)} }
-	data := map[string]any{"Query": query, "Jurisdiction": jurisdiction, "Jurisdictions": jopts, "Searched": searched}
+	data := map[string]any{"Query": query, "Jurisdiction": jurisdiction, "Jurisdictions": jopts, "Searched": searched, "CanEdit": CanEdit(p)}
 	var groups []group
 	var cards []item
 	if searched {

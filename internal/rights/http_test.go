@@ -424,3 +424,36 @@ func TestHelpBlockShowsArticlesAndServicesOnAnotherPage(t *testing.T) {
 			"Kunming PEP clinic", "阻断药", `href="tel:12348"`, `href="/rights/directory"`)
 	})
 }
+
+// TestStaffStartANewArticleFromItsAddress: the library's index links staff
+// to the new-article page, which checks the address and opens the editor;
+// an address in use points to that article's editor; members cannot.
+func TestStaffStartANewArticleFromItsAddress(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		s := newSite(t, d)
+		s.importPacks(t, pack(bothLangs("police-stop", nil), nil))
+		mustContain(t, "index", s.get(t, "moderator", "zh-CN", "/rights").Body.String(), `href="/rights/new"`, "写一篇新文章")
+		if strings.Contains(s.get(t, "member", "zh-CN", "/rights").Body.String(), `href="/rights/new"`) {
+			t.Error("a member is offered to write an article")
+		}
+		if w := s.get(t, "member", "en", "/rights/new"); w.Code != 404 {
+			t.Fatalf("member: %d", w.Code)
+		}
+		mustContain(t, "new page", s.get(t, "moderator", "zh-CN", "/rights/new").Body.String(), `id="slug"`, `value="zh-CN" checked`)
+		w := s.get(t, "moderator", "en", "/rights/new?slug=Police-Stop-Yunnan&lang=en")
+		if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/rights/edit/police-stop-yunnan?lang=en" {
+			t.Fatalf("new slug: %d %q", w.Code, w.Header().Get("Location"))
+		}
+		w = s.get(t, "moderator", "en", "/rights/new?slug=police-stop&lang=zh-CN")
+		if w.Code != http.StatusUnprocessableEntity {
+			t.Fatalf("slug in use: %d", w.Code)
+		}
+		mustContain(t, "slug in use", w.Body.String(), "An article already has this address.", `href="/rights/edit/police-stop?lang=zh-CN"`, `aria-invalid="true"`)
+		for _, bad := range []string{"", "new", "two--hyphens", "空格 slug", strings.Repeat("a", 81)} {
+			w := s.get(t, "moderator", "en", "/rights/new?lang=en&slug="+url.QueryEscape(bad))
+			if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "Use lower-case letters, digits and dashes") {
+				t.Errorf("slug %q: %d", bad, w.Code)
+			}
+		}
+	})
+}

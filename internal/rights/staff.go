@@ -105,6 +105,40 @@ func (h *HTTP) editPage(w http.ResponseWriter, r *http.Request) error {
 	return h.rd.Render(w, http.StatusOK, "rights/edit", v)
 }
 
+// newArticle asks for a new article's address (its slug) and language,
+// then opens the empty editor there; a slug already in use sends her to
+// that article's editor instead, with a word of why.
+func (h *HTTP) newArticle(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	slug, lang := strings.ToLower(strings.TrimSpace(q.Get("slug"))), q.Get("lang")
+	if !validLang(lang) {
+		lang = h.lang(r)
+	}
+	data := map[string]any{"Langs": langs}
+	v := h.rd.NewView(r, data)
+	form := url.Values{"slug": {slug}, "lang": {lang}}
+	if !q.Has("slug") {
+		v.WithForm(form, nil)
+		return h.rd.Render(w, http.StatusOK, "rights/new", v)
+	}
+	var field string
+	switch _, _, err := h.svc.Article(r.Context(), slug, lang); {
+	case !validSlug(slug):
+		field = "rights.error.slug"
+	case err == nil:
+		data["Existing"] = slug
+		field = "rights.error.slug_taken"
+	case !apperr.Is(err, apperr.NotFound):
+		return err
+	default:
+		web.Redirect(w, r, "/rights/edit/"+slug+"?lang="+url.QueryEscape(lang))
+		return nil
+	}
+	v.WithForm(form, map[string]string{"slug": v.T(field)})
+	v.Errors = []string{v.T("error.invalid_form")}
+	return h.rd.Render(w, http.StatusUnprocessableEntity, "rights/new", v)
+}
+
 func (h *HTTP) edit(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return apperr.New(apperr.Invalid, "error.invalid_form")
