@@ -282,13 +282,18 @@ func (s *Store) matching(ctx context.Context, idx [][]byte, orgID string, now ti
 		return nil, fmt.Errorf("alert: matching: %w", err)
 	}
 	var hits []Alert // id and dates only
+	var seen map[string]bool
 	for rows.Next() {
 		var h Alert
 		if err := rows.Scan(&h.ID, &h.PublishedAt, &h.UpdatedAt); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("alert: matching scan: %w", err)
 		}
-		if !slices.ContainsFunc(hits, func(o Alert) bool { return o.ID == h.ID }) { // it may carry two of the indexes
+		if seen == nil {
+			seen = map[string]bool{}
+		}
+		if !seen[h.ID] { // it may carry two of the indexes
+			seen[h.ID] = true
 			hits = append(hits, h)
 		}
 	}

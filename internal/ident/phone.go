@@ -79,7 +79,7 @@ func cnMobileDigits(plus bool, digits, region string) (string, bool) {
 	switch {
 	case plus && len(digits) == 13 && digits[:2] == "86":
 		digits = digits[2:]
-	case !plus && len(digits) == 11 && (region == "CN" || region == "cn" || region == ""):
+	case !plus && len(digits) == 11 && phoneRegion(region) == "CN":
 	default:
 		return "", false
 	}
