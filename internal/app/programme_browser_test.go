@@ -89,6 +89,19 @@ func TestBrowserOutreachIssuesACodeLogsAContactAndTheDashboardMoves(t *testing.T
 	}
 	checkCurrent(t, b, tab, s)
 
+	// The saved contact was a mistake: deleted from the "latest saved" list.
+	browsertest.Open(t, tab, s.URL+"/programme/contacts/new")
+	if st := browsertest.Submit(t, tab, `form[action^="/programme/records/"] button`); st != http.StatusOK {
+		t.Fatalf("delete the contact: status %d", st)
+	}
+	if flash := browsertest.Text(t, tab, ".flash"); flash != s.Text("zh-CN", "flash.programme.record_deleted") {
+		t.Errorf("after deleting: %q", flash)
+	}
+	checkCurrent(t, b, tab, s)
+	if after := peopleReached(t, tab, s); after != before {
+		t.Errorf("people reached after the deletion: %d, want %d", after, before)
+	}
+
 	t.Run("admin-and-network-en", func(t *testing.T) {
 		admin := s.Login(t, 0, web.RoleAdmin) // also the network admin
 		tab := b.Tab(t, true)

@@ -263,6 +263,57 @@ func TestContactFormKeepsWhatWasTypedAndNamesEachBadCode(t *testing.T) {
 	}
 }
 
+// TestAMistakenRecordIsDeletedFromItsPage: each "latest saved" list has a
+// delete button; deleting takes the record out of the figures; another
+// organisation's staff and members cannot delete it.
+func TestAMistakenRecordIsDeletedFromItsPage(t *testing.T) {
+	s := apptest.Start(t)
+	ctx := t.Context()
+	worker := &web.Principal{OrgID: orgID(t, s, 0), Role: web.RoleOutreach}
+	code, err := s.Programme.IssueCode(ctx, worker, programme.CodeInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := time.Now().UTC().Format(time.DateOnly)
+	reached := func() float64 {
+		t.Helper()
+		p, _ := programme.ParsePeriod(today[:4])
+		r, err := s.Programme.Figures(ctx, &web.Principal{OrgID: worker.OrgID, Role: web.RoleAdmin}, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range r.Figures {
+			if f.ID == "people_reached" {
+				return f.Value
+			}
+		}
+		t.Fatal("no people_reached figure")
+		return 0
+	}
+	before := reached()
+	id, err := s.Programme.RecordContact(ctx, worker, programme.Contact{On: today, Mode: programme.ModeIndividual, Codes: []string{code.Code}, Services: []string{"condoms"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := reached(); got != before+1 {
+		t.Fatalf("people reached after the contact: %v, before %v", got, before)
+	}
+	c := s.SignInPages(t, s.Login(t, 0, web.RoleOutreach))
+	apptest.WantPage(t, c.Get("/programme/contacts/new"), http.StatusOK, `action="/programme/records/`+id+`/delete"`, s.Text("zh-CN", "programme.record.delete"))
+	for _, other := range []*apptest.PageClient{s.SignInPages(t, s.Login(t, 1, web.RoleOutreach)), s.SignInPages(t, s.Login(t, 1, web.RoleAdmin)), s.SignInPages(t, s.Login(t, 0, web.RoleMember))} {
+		if p := other.Post("/programme/records/"+id+"/delete", nil); p.Status != http.StatusNotFound {
+			t.Fatalf("deleted by someone else: %d", p.Status)
+		}
+	}
+	apptest.WantRedirect(t, c.Post("/programme/records/"+id+"/delete", nil), "/programme/contacts/new")
+	if got := reached(); got != before {
+		t.Fatalf("people reached after the deletion: %v, want %v", got, before)
+	}
+	if p := c.Post("/programme/records/"+id+"/delete", nil); p.Status != http.StatusNotFound {
+		t.Fatalf("deleted twice: %d", p.Status)
+	}
+}
+
 func orgID(t *testing.T, s *apptest.Server, i int) string {
 	t.Helper()
 	o, err := s.Accounts.Store().OrgBySlug(t.Context(), s.Login(t, i, web.RoleAdmin).Org)

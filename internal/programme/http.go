@@ -76,6 +76,7 @@ func (h *HTTP) Routes(rt *web.Router) {
 	rt.Handle("POST /programme/sessions", rec, h.sessionSave)
 	rt.Handle("GET /programme/trainings/new", rec, h.trainingPage)
 	rt.Handle("POST /programme/trainings", rec, h.trainingSave)
+	rt.Handle("POST /programme/records/{id}/delete", rec, h.recordDelete)
 	rt.Handle("GET /programme/projects", staff, h.projectsPage)
 	rt.Handle("POST /programme/projects", admin, h.projectSave)
 	rt.Handle("POST /programme/projects/{id}/results", admin, h.resultSave)
@@ -217,6 +218,18 @@ func (h *HTTP) contactSave(w http.ResponseWriter, r *http.Request) error {
 		return h.formError(w, r, "programme/contact", h.contactData(r), err)
 	}
 	web.Redirect(w, r, "/programme/contacts/new?done=flash.programme.contact_saved")
+	return nil
+}
+
+// recordDelete deletes a record from the "latest saved" list of its page,
+// and goes back to that page.
+func (h *HTTP) recordDelete(w http.ResponseWriter, r *http.Request) error {
+	kind, err := h.svc.DeleteRecord(r.Context(), web.PrincipalFrom(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	page := map[string]string{KindContact: "/programme/contacts/new", KindGroupSession: "/programme/sessions/new", KindTraining: "/programme/trainings/new"}[kind]
+	web.Redirect(w, r, page+"?done=flash.programme.record_deleted")
 	return nil
 }
 

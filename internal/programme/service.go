@@ -406,6 +406,16 @@ func (s *Service) Referrals(ctx context.Context, p *web.Principal) ([]Referral, 
 	return s.store.referrals(ctx, p.OrgID, 200)
 }
 
+// DeleteRecord deletes a contact, group session or training of her
+// organisation that was entered by mistake; the figures no longer count it.
+// It returns the record's kind.
+func (s *Service) DeleteRecord(ctx context.Context, p *web.Principal, id string) (string, error) {
+	if !isRecorder(p) {
+		return "", errNotFound
+	}
+	return s.store.deleteActivity(ctx, p.OrgID, id)
+}
+
 // Recent lists the organisation's latest records of a kind.
 func (s *Service) Recent(ctx context.Context, p *web.Principal, kind string, limit int) ([]Activity, error) {
 	if !isStaff(p) {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -253,6 +254,128 @@ func summarise(ctx context.Context, q db.Querier, orgID, on, mode string, mask, 
 		}
 	}
 	return nil
+}
+
+// deleteActivity deletes a record of the organisation (a contact, group
+// session or training entered by mistake), with its reach or participant
+// rows, and takes a contact back out of the summaries: the day's counts
+// lose what it added, and each code it reached has its year row worked out
+// again from the contacts left (an OR cannot be undone). It returns the
+// record's kind; apperr.ErrNotFound when the organisation has no such record.
+func (s *Store) deleteActivity(ctx context.Context, orgID, id string) (string, error) {
+	var kind string
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		var on, mode string
+		var condoms int64
+		err := tx.QueryRowContext(ctx, `SELECT kind, on_date, mode, condoms FROM programme_activities WHERE id = $1 AND org_id = $2`, id, orgID).
+			Scan(&kind, &on, &mode, &condoms)
+		if err != nil {
+			return db.Map(err)
+		}
+		var seqs []int64
+		if kind == KindContact {
+			if seqs, err = int64s(ctx, tx, `SELECT code_seq FROM programme_reach WHERE activity_id = $1`, id); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM programme_activities WHERE id = $1`, id); err != nil {
+			return fmt.Errorf("programme: delete record: %w", err)
+		}
+		if kind != KindContact {
+			return nil
+		}
+		reached := mode != ModeMass
+		contacts := int64(0)
+		if reached {
+			contacts = int64(len(seqs))
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE programme_days SET contacts = contacts - $1, condoms = condoms - $2 WHERE org_id = $3 AND day = $4`,
+			contacts, condoms, orgID, on); err != nil {
+			return fmt.Errorf("programme: delete record: day: %w", err)
+		}
+		if !reached {
+			return nil
+		}
+		year, err := strconv.Atoi(on[:4])
+		if err != nil {
+			return fmt.Errorf("programme: delete record: %w", err)
+		}
+		for _, seq := range seqs {
+			if err := recomputeCodeYear(ctx, tx, seq, year); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("programme: delete record: %w", err)
+	}
+	return kind, nil
+}
+
+// recomputeCodeYear works a code's year row out again from its individual
+// and small-group contacts, or deletes it when none is left.
+func recomputeCodeYear(ctx context.Context, q db.Querier, seq int64, year int) error {
+	rows, err := q.QueryContext(ctx, `SELECT on_date, services FROM programme_reach
+		WHERE code_seq = $1 AND on_date >= $2 AND on_date <= $3 AND mode IN ('individual', 'small_group')`,
+		seq, fmt.Sprintf("%04d-01-01", year), fmt.Sprintf("%04d-12-31", year))
+	if err != nil {
+		return fmt.Errorf("programme: recompute code year: %w", err)
+	}
+	var months int64
+	var services [12]int64
+	for rows.Next() {
+		var on string
+		var mask int64
+		if err := rows.Scan(&on, &mask); err != nil {
+			rows.Close()
+			return fmt.Errorf("programme: recompute code year: %w", err)
+		}
+		m, err := strconv.Atoi(on[5:7])
+		if err != nil || m < 1 || m > 12 {
+			rows.Close()
+			return fmt.Errorf("programme: recompute code year: day %q", on)
+		}
+		months |= 1 << (m - 1)
+		services[m-1] |= mask
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("programme: recompute code year: %w", err)
+	}
+	if months == 0 {
+		_, err = q.ExecContext(ctx, `DELETE FROM programme_code_years WHERE code_seq = $1 AND year = $2`, seq, year)
+	} else {
+		args := []any{seq, year, months}
+		set := []string{"months = $3"}
+		for m := 1; m <= 12; m++ {
+			args = append(args, services[m-1])
+			set = append(set, fmt.Sprintf("%s = $%d", monthCol(m), len(args)))
+		}
+		// The column names come from month numbers, never from input.
+		_, err = q.ExecContext(ctx, `UPDATE programme_code_years SET `+strings.Join(set, ", ")+` WHERE code_seq = $1 AND year = $2`, args...) // #nosec G202 -- month columns from code
+	}
+	if err != nil {
+		return fmt.Errorf("programme: recompute code year: %w", err)
+	}
+	return nil
+}
+
+func int64s(ctx context.Context, q db.Querier, query string, args ...any) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("programme: %w", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var n int64
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("programme: %w", err)
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
 }
 
 // monthCol is the services column of month m (1–12) in programme_code_years.

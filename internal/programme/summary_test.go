@@ -12,8 +12,9 @@ import (
 )
 
 // TestSummariesAgreeWithTheContacts checks the fast path (the code-year and
-// day summaries kept on insert) against the contacts themselves, for every
-// month, quarter and the year of random records, on both engines.
+// day summaries kept on insert, and worked out again when a contact is
+// deleted) against the contacts themselves, for every month, quarter and the
+// year of random records of which a third are then deleted, on both engines.
 func TestSummariesAgreeWithTheContacts(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
@@ -25,6 +26,7 @@ func TestSummariesAgreeWithTheContacts(t *testing.T) {
 			codes[i] = e.codes(e.orgA, 1, CodeInput{AgeBand: bands[rng.IntN(len(bands))], Gender: []string{"female", "", "transgender"}[rng.IntN(3)]})[0]
 		}
 		svcs := []string{"condoms", "lubricant", "hiv_self_test", "legal_info", "pep_referral", "other"}
+		var ids []string
 		for range 150 {
 			var reached []string
 			for range 1 + rng.IntN(3) {
@@ -38,8 +40,18 @@ func TestSummariesAgreeWithTheContacts(t *testing.T) {
 			}
 			on := fmt.Sprintf("2026-%02d-%02d", 1+rng.IntN(12), 1+rng.IntN(28))
 			mode := Modes()[rng.IntN(3)]
-			if _, err := e.svc.RecordContact(ctx, e.outreach(e.orgA), Contact{On: on, Mode: mode, Codes: reached, Services: given, Condoms: int64(rng.IntN(5))}); err != nil {
+			id, err := e.svc.RecordContact(ctx, e.outreach(e.orgA), Contact{On: on, Mode: mode, Codes: reached, Services: given, Condoms: int64(rng.IntN(5))})
+			if err != nil {
 				t.Fatal(err)
+			}
+			ids = append(ids, id)
+		}
+		for _, id := range ids {
+			if rng.IntN(3) != 0 {
+				continue
+			}
+			if kind, err := e.svc.DeleteRecord(ctx, e.outreach(e.orgA), id); err != nil || kind != KindContact {
+				t.Fatalf("delete %s: %q, %v", id, kind, err)
 			}
 		}
 		st, _ := e.svc.store.Settings(ctx, e.orgA)
