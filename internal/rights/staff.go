@@ -121,18 +121,18 @@ func (h *HTTP) newArticle(w http.ResponseWriter, r *http.Request) error {
 		v.WithForm(form, nil)
 		return h.rd.Render(w, http.StatusOK, "rights/new", v)
 	}
-	var field string
-	switch _, _, err := h.svc.Article(r.Context(), slug, lang); {
-	case !validSlug(slug):
-		field = "rights.error.slug"
-	case err == nil:
+	field := "rights.error.slug"
+	if validSlug(slug) {
+		_, _, err := h.svc.Article(r.Context(), slug, lang)
+		switch {
+		case apperr.Is(err, apperr.NotFound):
+			web.Redirect(w, r, "/rights/edit/"+slug+"?lang="+url.QueryEscape(lang))
+			return nil
+		case err != nil:
+			return err
+		}
 		data["Existing"] = slug
 		field = "rights.error.slug_taken"
-	case !apperr.Is(err, apperr.NotFound):
-		return err
-	default:
-		web.Redirect(w, r, "/rights/edit/"+slug+"?lang="+url.QueryEscape(lang))
-		return nil
 	}
 	v.WithForm(form, map[string]string{"slug": v.T(field)})
 	v.Errors = []string{v.T("error.invalid_form")}

@@ -11,6 +11,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -247,7 +248,7 @@ type scenario struct {
 	target     vegeta.Target
 	more       []vegeta.Target // sent in turn after target, when there are several
 	want       int
-	match      bool // the answer must hold a screening match ("summary")
+	check      func(body []byte) error // of the answer, once before measuring; nil: none
 }
 
 func (sc scenario) targets() []vegeta.Target { return append([]vegeta.Target{sc.target}, sc.more...) }
@@ -370,8 +371,10 @@ func prepare(ctx context.Context, c *http.Client, srv *harness.Server, values *h
 		if resp.StatusCode != sc.want {
 			return nil, fmt.Errorf("check %s: status %d, want %d", sc.name, resp.StatusCode, sc.want)
 		}
-		if sc.match != strings.Contains(string(body), `"summary"`) {
-			return nil, fmt.Errorf("check %s: match %v, got %.200s", sc.name, sc.match, body)
+		if sc.check != nil {
+			if err := sc.check(body); err != nil {
+				return nil, fmt.Errorf("check %s: %w", sc.name, err)
+			}
 		}
 	}
 	return scs, nil
@@ -386,7 +389,12 @@ func screening(name, base string, bearer http.Header, values []string, match boo
 	if len(values) > 1 {
 		what += fmt.Sprintf(", %d values in turn", len(values))
 	}
-	sc := scenario{name: name, what: what, want: 200, match: match}
+	sc := scenario{name: name, what: what, want: 200, check: func(body []byte) error {
+		if got := bytes.Contains(body, []byte(`"summary"`)); got != match {
+			return fmt.Errorf("a match: %v, want %v: %.200s", got, match, body)
+		}
+		return nil
+	}}
 	for i, v := range values {
 		body, _ := json.Marshal(map[string]string{"value": v})
 		t := vegeta.Target{Method: "POST", URL: base + "/api/v1/screen", Header: bearer, Body: body}
