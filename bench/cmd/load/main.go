@@ -133,11 +133,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		for _, sc := range scs {
 			fmt.Fprintf(stderr, "round %d/%d: %s at %d/s for %s\n", r+1, o.rounds, sc.name, o.rate, o.duration)
 			if o.warmup > 0 {
-				if _, err := attack(ctx, client, srv.PID, sc, o.rate, o.warmup); err != nil {
+				if _, err := attack(ctx, client, srv.PID, o.db != "", sc, o.rate, o.warmup); err != nil {
 					return err
 				}
 			}
-			s, err := attack(ctx, client, srv.PID, sc, o.rate, o.duration)
+			s, err := attack(ctx, client, srv.PID, o.db != "", sc, o.rate, o.duration)
 			if err != nil {
 				return err
 			}
@@ -240,6 +240,14 @@ func startServer(ctx context.Context, o options, stderr io.Writer) (*harness.Ser
 	srv.Logins = data.Logins
 	srv.OnStop(func() { _ = os.RemoveAll(data.Dir) })
 	return srv, &data.Values, nil
+}
+
+// dbCPU is PostgreSQL's CPU time so far, when the server uses it.
+func dbCPU(db bool) (time.Duration, error) {
+	if !db {
+		return 0, nil
+	}
+	return harness.CommandCPU("postgres")
 }
 
 // scenario is one kind of request the harness sends over and over.
@@ -433,9 +441,10 @@ func publishAlert(ctx context.Context, c *http.Client, base, token, modToken str
 	return nil
 }
 
-// attack sends sc at rate for du and measures it, with the server's CPU
-// time over the same interval.
-func attack(ctx context.Context, c *http.Client, pid int, sc scenario, rate int, du time.Duration) (stats.Sample, error) {
+// attack sends sc at rate for du and measures it: latencies, and the CPU
+// time of the server process, of this one (the load generator) and, with
+// db, of PostgreSQL's processes.
+func attack(ctx context.Context, c *http.Client, pid int, db bool, sc scenario, rate int, du time.Duration) (stats.Sample, error) {
 	atk := vegeta.NewAttacker(vegeta.Client(c), vegeta.MaxWorkers(maxWorkers), vegeta.MaxBody(0))
 	stopOnCancel := context.AfterFunc(ctx, func() { atk.Stop() })
 	defer stopOnCancel()
@@ -444,6 +453,10 @@ func attack(ctx context.Context, c *http.Client, pid int, sc scenario, rate int,
 		return stats.Sample{}, err
 	}
 	self0, err := harness.CPU(os.Getpid())
+	if err != nil {
+		return stats.Sample{}, err
+	}
+	db0, err := dbCPU(db)
 	if err != nil {
 		return stats.Sample{}, err
 	}
@@ -461,6 +474,10 @@ func attack(ctx context.Context, c *http.Client, pid int, sc scenario, rate int,
 	if err != nil {
 		return stats.Sample{}, err
 	}
+	db1, err := dbCPU(db)
+	if err != nil {
+		return stats.Sample{}, err
+	}
 	if ctx.Err() != nil {
 		return stats.Sample{}, ctx.Err()
 	}
@@ -469,7 +486,7 @@ func attack(ctx context.Context, c *http.Client, pid int, sc scenario, rate int,
 		OK:      m.StatusCodes[want],
 		Elapsed: m.Duration + m.Wait,
 		P50:     m.Latencies.P50, P90: m.Latencies.P90, P99: m.Latencies.P99, Max: m.Latencies.Max,
-		CPU: cpu1 - cpu0, LoadCPU: self1 - self0,
+		CPU: cpu1 - cpu0, LoadCPU: self1 - self0, DBCPU: db1 - db0,
 	}
 	if s.OK < s.Requests && len(m.Errors) > 0 {
 		s.Errors = m.Errors[:min(3, len(m.Errors))]
@@ -509,7 +526,7 @@ func rampUp(ctx context.Context, c *http.Client, pid int, sc scenario, o options
 	var steps []rampStep
 	try := func(rate int) (bool, error) {
 		fmt.Fprintf(stderr, "ramp: %s at %d/s for %s\n", sc.name, rate, o.rampStep)
-		s, err := attack(ctx, c, pid, sc, rate, o.rampStep)
+		s, err := attack(ctx, c, pid, o.db != "", sc, rate, o.rampStep)
 		if err != nil {
 			return false, err
 		}
@@ -599,16 +616,34 @@ func report(w io.Writer, in reportInput) {
 		}
 	}
 	if me, ok := in.samples["me"]; ok {
-		bare := stats.Median(me).CPUPerRequest()
+		withDB := o.db != ""
+		cost := func(s stats.Sample) time.Duration {
+			if withDB {
+				return s.CPUPerRequest() + s.DBCPUPerRequest()
+			}
+			return s.CPUPerRequest()
+		}
+		bare := cost(stats.Median(me))
 		var parts []string
 		for _, name := range []string{"screen", "screen-miss"} {
 			if ss, ok := in.samples[name]; ok {
-				cpu := stats.Median(ss).CPUPerRequest()
+				cpu := cost(stats.Median(ss))
 				parts = append(parts, fmt.Sprintf("%s %s (throughput at the same CPU: %s)", name, stats.Ratio(cpu, bare), stats.Ratio(bare, cpu)))
 			}
 		}
+		what := "server CPU"
+		if withDB {
+			what = "server and PostgreSQL CPU"
+			var db []string
+			for _, name := range []string{"me", "screen", "screen-miss"} {
+				if ss, ok := in.samples[name]; ok {
+					db = append(db, name+" "+stats.Dur(stats.Median(ss).DBCPUPerRequest()))
+				}
+			}
+			fmt.Fprintf(w, "\nPostgreSQL's CPU per request: %s.\n", strings.Join(db, ", "))
+		}
 		if len(parts) > 0 {
-			fmt.Fprintf(w, "\nScreening's server CPU per request ÷ `me`'s: %s.\n", strings.Join(parts, "; "))
+			fmt.Fprintf(w, "\nScreening's %s per request ÷ `me`'s: %s.\n", what, strings.Join(parts, "; "))
 		}
 	}
 	if len(in.ramp) > 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -128,5 +129,26 @@ func TestServerLoginPicksRoleInTheNthOrganisation(t *testing.T) {
 	}
 	if _, err := s.Login("moderator", 0); err == nil {
 		t.Fatal("a role with no login was found")
+	}
+}
+
+// CommandCPU counts this test process among the processes of its name.
+func TestCommandCPUCountsEveryProcessOfTheName(t *testing.T) {
+	comm, err := os.ReadFile("/proc/self/comm")
+	if err != nil {
+		t.Skip("no /proc")
+	}
+	for start := time.Now(); time.Since(start) < 30*time.Millisecond; { // some CPU time to count
+	}
+	self, err := CPU(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := CommandCPU(strings.TrimSpace(string(comm)))
+	if err != nil || all < self {
+		t.Fatalf("CommandCPU = %v, %v; this process alone used %v", all, err, self)
+	}
+	if none, err := CommandCPU("no-such-command-name"); err != nil || none != 0 {
+		t.Fatalf("CommandCPU of no process = %v, %v", none, err)
 	}
 }

@@ -311,6 +311,32 @@ func parseStatCPU(stat string) (time.Duration, error) {
 	return time.Duration(ut+st) * clockTick, nil
 }
 
+// CommandCPU returns the CPU time of every process whose command name is
+// name (as /proc/PID/comm gives it: "postgres" for all of PostgreSQL's), so
+// a harness can count a database server's work beside the app's. Processes
+// that end between the listing and the reading are left out.
+func CommandCPU(name string) (time.Duration, error) {
+	dirs, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, fmt.Errorf("harness: %w", err)
+	}
+	var total time.Duration
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		comm, err := os.ReadFile(filepath.Join("/proc", d.Name(), "comm")) // #nosec G304 -- a /proc path
+		if err != nil || strings.TrimSpace(string(comm)) != name {
+			continue
+		}
+		if cpu, err := CPU(pid); err == nil {
+			total += cpu
+		}
+	}
+	return total, nil
+}
+
 // Memory is what /proc/PID/status says about a process's memory, in bytes.
 type Memory struct {
 	RSS  int64 // VmRSS: resident now

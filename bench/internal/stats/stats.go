@@ -20,6 +20,9 @@ type Sample struct {
 	// CPU is the server's CPU time (user + system) over the attack;
 	// LoadCPU the load generator's (the harness process).
 	CPU, LoadCPU time.Duration
+	// DBCPU is PostgreSQL's CPU time over the attack (all its processes on
+	// this machine), when the server uses it.
+	DBCPU time.Duration
 	// Errors are a few of the distinct errors, when some requests failed.
 	Errors []string
 }
@@ -38,6 +41,14 @@ func (s Sample) CPUPerRequest() time.Duration {
 		return 0
 	}
 	return s.CPU / time.Duration(s.Requests)
+}
+
+// DBCPUPerRequest is PostgreSQL's CPU time divided by the requests sent.
+func (s Sample) DBCPUPerRequest() time.Duration {
+	if s.Requests == 0 {
+		return 0
+	}
+	return s.DBCPU / time.Duration(s.Requests)
 }
 
 // LoadCPUPerRequest is the load generator's CPU time divided by the
@@ -76,6 +87,7 @@ func Median(ss []Sample) Sample {
 	m.Max = medianOf(ss, func(s Sample) time.Duration { return s.Max })
 	m.CPU = medianOf(ss, func(s Sample) time.Duration { return s.CPU })
 	m.LoadCPU = medianOf(ss, func(s Sample) time.Duration { return s.LoadCPU })
+	m.DBCPU = medianOf(ss, func(s Sample) time.Duration { return s.DBCPU })
 	for _, s := range ss {
 		if len(s.Errors) > 0 {
 			m.Errors = s.Errors
