@@ -89,8 +89,13 @@ func TestBrowserOutreachIssuesACodeLogsAContactAndTheDashboardMoves(t *testing.T
 	}
 	checkCurrent(t, b, tab, s)
 
-	// The saved contact was a mistake: deleted from the "latest saved" list.
+	// The saved contact was a mistake: deleted from the "latest saved"
+	// list, after a page that asks.
 	browsertest.Open(t, tab, s.URL+"/programme/contacts/new")
+	if st := browsertest.Submit(t, tab, `a[href^="/programme/records/"]`); st != http.StatusOK {
+		t.Fatalf("ask to delete the contact: status %d", st)
+	}
+	checkCurrent(t, b, tab, s)
 	if st := browsertest.Submit(t, tab, `form[action^="/programme/records/"] button`); st != http.StatusOK {
 		t.Fatalf("delete the contact: status %d", st)
 	}

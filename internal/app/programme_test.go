@@ -299,8 +299,17 @@ func TestAMistakenRecordIsDeletedFromItsPage(t *testing.T) {
 		t.Fatalf("people reached after the contact: %v, before %v", got, before)
 	}
 	c := s.SignInPages(t, s.Login(t, 0, web.RoleOutreach))
-	apptest.WantPage(t, c.Get("/programme/contacts/new"), http.StatusOK, `action="/programme/records/`+id+`/delete"`, s.Text("zh-CN", "programme.record.delete"))
+	apptest.WantPage(t, c.Get("/programme/contacts/new"), http.StatusOK, `href="/programme/records/`+id+`/delete"`, s.Text("zh-CN", "programme.record.delete"))
+	// The link asks first, showing what would go.
+	apptest.WantPage(t, c.Get("/programme/records/"+id+"/delete"), http.StatusOK, s.Text("zh-CN", "programme.record.delete_title"), today,
+		s.Text("zh-CN", "programme.mode.individual"), `action="/programme/records/`+id+`/delete"`, `href="/programme/contacts/new"`)
+	if got := reached(); got != before+1 {
+		t.Fatalf("people reached after only asking: %v", got)
+	}
 	for _, other := range []*apptest.PageClient{s.SignInPages(t, s.Login(t, 1, web.RoleOutreach)), s.SignInPages(t, s.Login(t, 1, web.RoleAdmin)), s.SignInPages(t, s.Login(t, 0, web.RoleMember))} {
+		if p := other.Get("/programme/records/" + id + "/delete"); p.Status != http.StatusNotFound {
+			t.Fatalf("someone else asked to delete: %d", p.Status)
+		}
 		if p := other.Post("/programme/records/"+id+"/delete", nil); p.Status != http.StatusNotFound {
 			t.Fatalf("deleted by someone else: %d", p.Status)
 		}

@@ -76,6 +76,7 @@ func (h *HTTP) Routes(rt *web.Router) {
 	rt.Handle("POST /programme/sessions", rec, h.sessionSave)
 	rt.Handle("GET /programme/trainings/new", rec, h.trainingPage)
 	rt.Handle("POST /programme/trainings", rec, h.trainingSave)
+	rt.Handle("GET /programme/records/{id}/delete", rec, h.recordDeletePage)
 	rt.Handle("POST /programme/records/{id}/delete", rec, h.recordDelete)
 	rt.Handle("GET /programme/projects", staff, h.projectsPage)
 	rt.Handle("POST /programme/projects", admin, h.projectSave)
@@ -221,15 +222,28 @@ func (h *HTTP) contactSave(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// recordDelete deletes a record from the "latest saved" list of its page,
-// and goes back to that page.
+// recordPages are the pages whose "latest saved" list shows records of a kind.
+var recordPages = map[string]string{KindContact: "/programme/contacts/new", KindGroupSession: "/programme/sessions/new", KindTraining: "/programme/trainings/new"}
+
+// recordDeletePage asks whether to delete a record of a "latest saved"
+// list (a tap on a small screen is easily a wrong one).
+func (h *HTTP) recordDeletePage(w http.ResponseWriter, r *http.Request) error {
+	a, err := h.svc.Record(r.Context(), web.PrincipalFrom(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return h.page(w, r, "programme/delete", func(*web.View) (any, error) {
+		return map[string]any{"Record": a, "Back": recordPages[a.Kind]}, nil
+	})
+}
+
+// recordDelete deletes the record and goes back to its page.
 func (h *HTTP) recordDelete(w http.ResponseWriter, r *http.Request) error {
 	kind, err := h.svc.DeleteRecord(r.Context(), web.PrincipalFrom(r.Context()), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	page := map[string]string{KindContact: "/programme/contacts/new", KindGroupSession: "/programme/sessions/new", KindTraining: "/programme/trainings/new"}[kind]
-	web.Redirect(w, r, page+"?done=flash.programme.record_deleted")
+	web.Redirect(w, r, recordPages[kind]+"?done=flash.programme.record_deleted")
 	return nil
 }
 

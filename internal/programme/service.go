@@ -416,6 +416,15 @@ func (s *Service) DeleteRecord(ctx context.Context, p *web.Principal, id string)
 	return s.store.deleteActivity(ctx, p.OrgID, id)
 }
 
+// Record returns one of her organisation's records, for the page that asks
+// whether to delete it.
+func (s *Service) Record(ctx context.Context, p *web.Principal, id string) (Activity, error) {
+	if !isRecorder(p) {
+		return Activity{}, errNotFound
+	}
+	return s.store.activity(ctx, p.OrgID, id)
+}
+
 // Recent lists the organisation's latest records of a kind.
 func (s *Service) Recent(ctx context.Context, p *web.Principal, kind string, limit int) ([]Activity, error) {
 	if !isStaff(p) {

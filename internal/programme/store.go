@@ -459,11 +459,30 @@ type Activity struct {
 	People     int64
 }
 
+const activityCols = `a.id, a.kind, a.on_date, a.mode, a.services, a.condoms, a.title, a.modules, a.attendance,
+	(SELECT count(*) FROM programme_reach r WHERE r.activity_id = a.id) + (SELECT count(*) FROM programme_participants p WHERE p.activity_id = a.id)`
+
+// activity returns one record of the organisation; apperr.ErrNotFound when
+// it has none with that id.
+func (s *Store) activity(ctx context.Context, orgID, id string) (Activity, error) {
+	list, err := s.activities(ctx, `SELECT `+activityCols+` FROM programme_activities a WHERE a.id = $1 AND a.org_id = $2`, id, orgID)
+	if err != nil {
+		return Activity{}, err
+	}
+	if len(list) == 0 {
+		return Activity{}, apperr.ErrNotFound
+	}
+	return list[0], nil
+}
+
 // recent lists an organisation's latest records of a kind.
 func (s *Store) recent(ctx context.Context, orgID, kind string, limit int) ([]Activity, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT a.id, a.kind, a.on_date, a.mode, a.services, a.condoms, a.title, a.modules, a.attendance,
-			(SELECT count(*) FROM programme_reach r WHERE r.activity_id = a.id) + (SELECT count(*) FROM programme_participants p WHERE p.activity_id = a.id)
+	return s.activities(ctx, `SELECT `+activityCols+`
 		FROM programme_activities a WHERE a.org_id = $1 AND a.kind = $2 ORDER BY a.on_date DESC, a.created_at DESC LIMIT $3`, orgID, kind, limit)
+}
+
+func (s *Store) activities(ctx context.Context, query string, args ...any) ([]Activity, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("programme: recent: %w", err)
 	}
