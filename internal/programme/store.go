@@ -301,6 +301,15 @@ func (s *Store) deleteActivity(ctx context.Context, orgID, id string) (string, e
 			return fmt.Errorf("programme: delete record: %w", err)
 		}
 		for _, seq := range seqs {
+			if s.db.Dialect == db.Postgres {
+				// Lock the row before reading the contacts: a contact
+				// committed meanwhile is then either read here, or ORs
+				// its month in after this commits. (SQLite has one
+				// writer.)
+				if _, err := tx.ExecContext(ctx, `SELECT 1 FROM programme_code_years WHERE code_seq = $1 AND year = $2 FOR UPDATE`, seq, year); err != nil {
+					return fmt.Errorf("programme: delete record: lock: %w", err)
+				}
+			}
 			if err := recomputeCodeYear(ctx, tx, seq, year); err != nil {
 				return err
 			}

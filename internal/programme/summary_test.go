@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/sisterline/sisterline/internal/db"
 	"github.com/sisterline/sisterline/internal/db/dbtest"
@@ -92,6 +93,66 @@ func TestSummariesAgreeWithTheContacts(t *testing.T) {
 			if b1, b2 := breakdowns(fast), breakdowns(raw{attrs: attrs}); fmt.Sprint(b1) != fmt.Sprint(b2) {
 				t.Errorf("%s: breakdowns differ:\n%v\n%v", p.ID, b1, b2)
 			}
+		}
+	})
+}
+
+// TestDeletingAContactWhileAnotherIsSavedKeepsTheSummaries: on PostgreSQL,
+// a contact of the same code and year saved while another is deleted must
+// stay in the code's year row. The deletion locks the row before it reads
+// the contacts left, so it either sees the new one or lets it OR its month
+// in afterwards. (SQLite has one writer: the two cannot overlap.)
+func TestDeletingAContactWhileAnotherIsSavedKeepsTheSummaries(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		if d.Dialect != db.Postgres {
+			t.Skip("one writer")
+		}
+		e := newEnv(t, d)
+		ctx := context.Background()
+		code := e.codes(e.orgA, 1, CodeInput{})[0]
+		old, err := e.svc.RecordContact(ctx, e.outreach(e.orgA), Contact{On: "2026-03-10", Mode: ModeIndividual, Codes: []string{code}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seqs, err := e.svc.store.codeSeqs(ctx, d, e.orgA, []string{code})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A contact in May is being saved: its reach row and its OR into
+		// the year row are written, not yet committed.
+		tx, err := d.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback() //nolint:errcheck // committed below
+		if _, err := tx.ExecContext(ctx, `INSERT INTO programme_activities (id, org_id, kind, on_date, mode, created_at) VALUES ('may', $1, 'contact', '2026-05-02', 'individual', now())`, e.orgA); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO programme_reach (activity_id, code_seq, org_id, on_date, mode, services) VALUES ('may', $1, $2, '2026-05-02', 'individual', 0)`, seqs[code], e.orgA); err != nil {
+			t.Fatal(err)
+		}
+		if err := summarise(ctx, tx, e.orgA, "2026-05-02", ModeIndividual, 0, 0, []int64{seqs[code]}); err != nil {
+			t.Fatal(err)
+		}
+		// Meanwhile the March contact is deleted; it waits for the row.
+		done := make(chan error, 1)
+		go func() {
+			_, err := e.svc.DeleteRecord(ctx, e.outreach(e.orgA), old)
+			done <- err
+		}()
+		time.Sleep(200 * time.Millisecond)
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		var months int64
+		if err := d.QueryRowContext(ctx, `SELECT months FROM programme_code_years WHERE code_seq = $1 AND year = 2026`, seqs[code]).Scan(&months); err != nil {
+			t.Fatal(err)
+		}
+		if months != 1<<4 {
+			t.Fatalf("months = %b, want May only (%b)", months, 1<<4)
 		}
 	})
 }
