@@ -205,22 +205,11 @@ func (s *Store) UsersOf(ctx context.Context, orgID string) ([]User, error) {
 func (s *Store) UserIDsByRole(ctx context.Context, orgID string, roles ...web.Role) ([]string, error) {
 	var out []string
 	for _, role := range roles {
-		rows, err := s.db.QueryContext(ctx, `SELECT id FROM users WHERE org_id = $1 AND role = $2 ORDER BY created_at`, orgID, string(role))
+		ids, err := db.Column[string](ctx, s.db, `SELECT id FROM users WHERE org_id = $1 AND role = $2 ORDER BY created_at`, orgID, string(role))
 		if err != nil {
 			return nil, fmt.Errorf("account: users by role: %w", err)
 		}
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("account: users by role: %w", err)
-			}
-			out = append(out, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("account: users by role: %w", err)
-		}
+		out = append(out, ids...)
 	}
 	return out, nil
 }

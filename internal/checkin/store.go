@@ -462,20 +462,11 @@ func (s *Store) postpone(ctx context.Context, id string, due, to time.Time) erro
 }
 
 func (s *Store) claim(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, query, args...)
+	ids, err := db.Column[string](ctx, tx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("checkin: claim due: %w", err)
 	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("checkin: claim due: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return ids, nil
 }
 
 // nextDue returns when the earliest pending step is due, if any. (Not

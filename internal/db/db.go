@@ -286,3 +286,22 @@ func (d *DB) ForUpdate() string {
 	}
 	return ""
 }
+
+// Column runs query on q and returns its single column, row by row: ids,
+// names, blind indexes. Callers wrap the error with what they asked for.
+func Column[T any](ctx context.Context, q Querier, query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var v T
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

@@ -79,3 +79,27 @@ func TestSQLiteConnectionsHaveTheirPragmas(t *testing.T) {
 		}
 	}
 }
+
+// Column reads one column of every row, of any type the driver scans into,
+// and passes a bad query's error on.
+func TestColumnReadsOneColumnOfEveryRow(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		for _, slug := range []string{"b", "a"} {
+			if _, err := d.ExecContext(ctx, `INSERT INTO orgs (id, slug, name, created_at) VALUES ($1, $2, 'O', $3)`, db.NewID(), slug, db.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		slugs, err := db.Column[string](ctx, d, `SELECT slug FROM orgs ORDER BY slug`)
+		if err != nil || len(slugs) != 2 || slugs[0] != "a" || slugs[1] != "b" {
+			t.Fatalf("slugs %q, %v", slugs, err)
+		}
+		none, err := db.Column[int64](ctx, d, `SELECT 1 FROM orgs WHERE slug = $1`, "none")
+		if err != nil || len(none) != 0 {
+			t.Fatalf("no rows: %v, %v", none, err)
+		}
+		if _, err := db.Column[string](ctx, d, `SELECT no_such_column FROM orgs`); err == nil {
+			t.Fatal("a bad query gave no error")
+		}
+	})
+}

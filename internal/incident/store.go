@@ -301,20 +301,11 @@ func (s *Store) list(ctx context.Context, query string, args ...any) ([]Report, 
 
 // matchIndexes returns the blind indexes of a report's identifiers.
 func (s *Store) matchIndexes(ctx context.Context, reportID string) ([][]byte, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT match_idx FROM report_identifiers WHERE report_id = $1`, reportID)
+	idx, err := db.Column[[]byte](ctx, s.db, `SELECT match_idx FROM report_identifiers WHERE report_id = $1`, reportID)
 	if err != nil {
 		return nil, fmt.Errorf("incident: match indexes: %w", err)
 	}
-	defer rows.Close()
-	var out [][]byte
-	for rows.Next() {
-		var b []byte
-		if err := rows.Scan(&b); err != nil {
-			return nil, fmt.Errorf("incident: match indexes: %w", err)
-		}
-		out = append(out, b)
-	}
-	return out, rows.Err()
+	return idx, nil
 }
 
 // ReportMatch is another report that shares an identifier.

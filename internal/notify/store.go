@@ -661,20 +661,11 @@ func (s *Store) FailedCount(ctx context.Context, orgID string, since time.Time) 
 
 // OnCallIDs returns an organisation's on-call list, in order.
 func (s *Store) OnCallIDs(ctx context.Context, q db.Querier, orgID string) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT user_id FROM notify_oncall WHERE org_id = $1 ORDER BY position, added_at`, orgID)
+	ids, err := db.Column[string](ctx, q, `SELECT user_id FROM notify_oncall WHERE org_id = $1 ORDER BY position, added_at`, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("notify: on call: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("notify: on call scan: %w", err)
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return ids, nil
 }
 
 func (s *Store) addOnCall(ctx context.Context, q db.Querier, orgID, userID string, at time.Time) error {
@@ -704,21 +695,12 @@ func (s *Store) removeOnCall(ctx context.Context, q db.Querier, orgID, userID st
 func (s *Store) fullTexts(ctx context.Context, orgIDs []string) (map[string]bool, error) {
 	out := map[string]bool{}
 	for chunk := range slices.Chunk(orgIDs, 500) {
-		rows, err := s.db.QueryContext(ctx, `SELECT org_id FROM notify_org_settings WHERE full_texts AND org_id IN (`+placeholders(1, len(chunk))+`)`, anys(chunk)...)
+		ids, err := db.Column[string](ctx, s.db, `SELECT org_id FROM notify_org_settings WHERE full_texts AND org_id IN (`+placeholders(1, len(chunk))+`)`, anys(chunk)...)
 		if err != nil {
 			return nil, fmt.Errorf("notify: org settings: %w", err)
 		}
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("notify: org settings: %w", err)
-			}
+		for _, id := range ids {
 			out[id] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("notify: org settings: %w", err)
 		}
 	}
 	return out, nil

@@ -274,8 +274,8 @@ func (s *Store) deleteActivity(ctx context.Context, orgID, id string) (string, e
 		}
 		var seqs []int64
 		if kind == KindContact {
-			if seqs, err = int64s(ctx, tx, `SELECT code_seq FROM programme_reach WHERE activity_id = $1`, id); err != nil {
-				return err
+			if seqs, err = db.Column[int64](ctx, tx, `SELECT code_seq FROM programme_reach WHERE activity_id = $1`, id); err != nil {
+				return fmt.Errorf("programme: delete record: codes: %w", err)
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM programme_activities WHERE id = $1`, id); err != nil {
@@ -368,23 +368,6 @@ func recomputeCodeYear(ctx context.Context, q db.Querier, seq int64, year int) e
 		return fmt.Errorf("programme: recompute code year: %w", err)
 	}
 	return nil
-}
-
-func int64s(ctx context.Context, q db.Querier, query string, args ...any) ([]int64, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("programme: %w", err)
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var n int64
-		if err := rows.Scan(&n); err != nil {
-			return nil, fmt.Errorf("programme: %w", err)
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
 }
 
 // monthCol is the services column of month m (1–12) in programme_code_years.

@@ -287,20 +287,11 @@ func (s *Store) langsOf(ctx context.Context, slug string) ([]string, error) {
 }
 
 func (s *Store) strings(ctx context.Context, what, query string, args ...any) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, query, args...)
+	out, err := db.Column[string](ctx, s.db, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("rights: %s: %w", what, err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, fmt.Errorf("rights: scan %s: %w", what, err)
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // versions lists an article's versions, newest first, without their text.
@@ -466,20 +457,15 @@ func (s *Store) removeEntry(ctx context.Context, q db.Querier, e Entry, at time.
 
 // removedPackKeys returns the pack keys of the entries staff removed.
 func (s *Store) removedPackKeys(ctx context.Context, q db.Querier) (map[string]bool, error) {
-	rows, err := q.QueryContext(ctx, `SELECT pack_key FROM directory_removed`)
+	keys, err := db.Column[string](ctx, q, `SELECT pack_key FROM directory_removed`)
 	if err != nil {
 		return nil, fmt.Errorf("rights: removed entries: %w", err)
 	}
-	defer rows.Close()
-	out := map[string]bool{}
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, fmt.Errorf("rights: removed entries: %w", err)
-		}
+	out := make(map[string]bool, len(keys))
+	for _, k := range keys {
 		out[k] = true
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // deleteEntry removes an entry.
