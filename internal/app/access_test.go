@@ -174,6 +174,9 @@ func wildcards(t *testing.T) map[string]wildcard {
 	for k, v := range checkinWildcards() {
 		m[k] = v
 	}
+	for k, v := range programmeWildcards() {
+		m[k] = v
+	}
 	return m
 }
 
@@ -214,6 +217,7 @@ func bodies() map[string]string {
 	return map[string]string{
 		"POST /api/v1/invites":        `{"role":"member"}`,
 		"POST /admin/users/{id}/role": "role=moderator",
+		"PUT /api/v1/activities/{id}": `{"kind":"group_session","on":"2026-11-02","topic":"Rights","attendance":5}`,
 	}
 }
 

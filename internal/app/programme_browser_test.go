@@ -89,10 +89,33 @@ func TestBrowserOutreachIssuesACodeLogsAContactAndTheDashboardMoves(t *testing.T
 	}
 	checkCurrent(t, b, tab, s)
 
+	// A detail of the saved contact was wrong: corrected from the "latest
+	// saved" list, in its own form, filled in.
+	browsertest.Open(t, tab, s.URL+"/programme/contacts/new")
+	if st := browsertest.Submit(t, tab, `a[href^="/programme/records/"][href$="/edit"]`); st != http.StatusOK {
+		t.Fatalf("open the contact to correct it: status %d", st)
+	}
+	checkCurrent(t, b, tab, s)
+	if got := browsertest.Value(t, tab, "#member_codes"); got != code {
+		t.Errorf("codes in the correction form: %q, want %q", got, code)
+	}
+	browsertest.Click(t, tab, `input[name=services][value=hiv_self_test]`)
+	browsertest.Click(t, tab, `input[name=services][value=lubricant]`)
+	browsertest.Screenshot(t, tab, "programme-contact-correct")
+	if st := browsertest.Submit(t, tab, `form[action$="/edit"] button[type=submit]`); st != http.StatusOK {
+		t.Fatalf("save the correction: status %d", st)
+	}
+	if flash := browsertest.Text(t, tab, ".flash"); flash != s.Text("zh-CN", "flash.programme.record_corrected") {
+		t.Errorf("after correcting: %q", flash)
+	}
+	if after := peopleReached(t, tab, s); after != before+1 {
+		t.Errorf("people reached after the correction: %d, want %d", after, before+1)
+	}
+
 	// The saved contact was a mistake: deleted from the "latest saved"
 	// list, after a page that asks.
 	browsertest.Open(t, tab, s.URL+"/programme/contacts/new")
-	if st := browsertest.Submit(t, tab, `a[href^="/programme/records/"]`); st != http.StatusOK {
+	if st := browsertest.Submit(t, tab, `a[href^="/programme/records/"][href$="/delete"]`); st != http.StatusOK {
 		t.Fatalf("ask to delete the contact: status %d", st)
 	}
 	checkCurrent(t, b, tab, s)

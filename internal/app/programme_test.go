@@ -323,6 +323,174 @@ func TestAMistakenRecordIsDeletedFromItsPage(t *testing.T) {
 	}
 }
 
+// TestAWrongRecordIsCorrectedInPlace: each "latest saved" list has a
+// Correct link that opens the record in its form, filled in; saving
+// replaces it under the same id and the figures count the new one; a
+// mistake in the correction shows the form again and changes nothing;
+// another organisation's staff and members can neither open nor correct
+// it; the JSON API corrects and deletes the same way.
+func TestAWrongRecordIsCorrectedInPlace(t *testing.T) {
+	s := apptest.Start(t)
+	ctx := t.Context()
+	worker := &web.Principal{OrgID: orgID(t, s, 0), Role: web.RoleOutreach}
+	var codes []string
+	for range 2 {
+		c, err := s.Programme.IssueCode(ctx, worker, programme.CodeInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		codes = append(codes, programme.FormatCode(c.Code))
+	}
+	today := time.Now().UTC().Format(time.DateOnly)
+	figure := func(name string) float64 {
+		t.Helper()
+		p, _ := programme.ParsePeriod(today[:4])
+		r, err := s.Programme.Figures(ctx, &web.Principal{OrgID: worker.OrgID, Role: web.RoleAdmin}, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range r.Figures {
+			if f.ID == name {
+				return f.Value
+			}
+		}
+		t.Fatalf("no %s figure", name)
+		return 0
+	}
+	reached, condoms := figure("people_reached"), figure("condoms_distributed")
+	id, err := s.Programme.RecordContact(ctx, worker, programme.Contact{On: today, Mode: programme.ModeIndividual, Codes: codes[:1], Services: []string{"condoms"}, Condoms: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	c := s.SignInPages(t, s.Login(t, 0, web.RoleOutreach))
+	apptest.WantPage(t, c.Get("/programme/contacts/new"), http.StatusOK, `href="/programme/records/`+id+`/edit"`, s.Text("zh-CN", "programme.record.edit"))
+	edit := "/programme/records/" + id + "/edit"
+	page := c.Get(edit)
+	apptest.WantPage(t, page, http.StatusOK, s.Text("zh-CN", "programme.record.edit_title"), `action="`+edit+`"`, codes[0],
+		`value="condoms" checked`, `id="condoms" name="condoms" min="0" inputmode="numeric" value="2"`, `value="`+today+`"`, `href="/programme/contacts/new"`)
+	if strings.Contains(page.Body, s.Text("zh-CN", "programme.contact.recent")) {
+		t.Error("the correction form lists the latest records")
+	}
+
+	// A code of another organisation: the form again, as typed, and the
+	// record as it was.
+	form := url.Values{"on": {today}, "mode": {"small_group"}, "member_codes": {codes[0] + " " + codes[1] + " 2222-222"}, "services": {"condoms", "lubricant"}, "condoms": {"5"}}
+	apptest.WantPage(t, c.Post(edit, form), http.StatusUnprocessableEntity, codes[1]+" 2222-222", `value="lubricant" checked`, `action="`+edit+`"`)
+	if r, n := figure("people_reached"), figure("condoms_distributed"); r != reached+1 || n != condoms+2 {
+		t.Fatalf("after a refused correction: reached %v, condoms %v; want %v, %v", r, n, reached+1, condoms+2)
+	}
+	for _, other := range []*apptest.PageClient{s.SignInPages(t, s.Login(t, 1, web.RoleOutreach)), s.SignInPages(t, s.Login(t, 1, web.RoleAdmin)), s.SignInPages(t, s.Login(t, 0, web.RoleMember))} {
+		if p := other.Get(edit); p.Status != http.StatusNotFound {
+			t.Fatalf("someone else opened the record: %d", p.Status)
+		}
+		if p := other.Post(edit, form); p.Status != http.StatusNotFound {
+			t.Fatalf("someone else corrected the record: %d", p.Status)
+		}
+	}
+
+	form.Set("member_codes", codes[0]+"\n"+codes[1])
+	apptest.WantRedirect(t, c.Post(edit, form), "/programme/contacts/new?done=flash.programme.record_corrected")
+	if r, n := figure("people_reached"), figure("condoms_distributed"); r != reached+2 || n != condoms+5 {
+		t.Fatalf("after the correction: reached %v, condoms %v; want %v, %v", r, n, reached+2, condoms+5)
+	}
+	apptest.WantPage(t, c.Get(edit), http.StatusOK, codes[0]+" "+codes[1], `value="small_group" checked`, `value="lubricant" checked`)
+
+	// The JSON API: the same record, corrected and deleted.
+	token := s.Token(t, s.Login(t, 0, web.RoleOutreach))
+	otherToken := s.Token(t, s.Login(t, 1, web.RoleOutreach))
+	api := "/api/v1/activities/" + id
+	contact := map[string]any{"kind": "contact", "on": today, "mode": "individual", "member_codes": codes[1:], "services": []string{"condoms"}}
+	var got struct{ ID string }
+	if st := s.JSON(t, token, "PUT", api, contact, &got); st != http.StatusOK || got.ID != id {
+		t.Fatalf("correct by API: %d %+v", st, got)
+	}
+	if r, n := figure("people_reached"), figure("condoms_distributed"); r != reached+1 || n != condoms {
+		t.Fatalf("after the API correction: reached %v, condoms %v; want %v, %v", r, n, reached+1, condoms)
+	}
+	if st := s.JSON(t, token, "PUT", api, map[string]any{"kind": "group_session", "on": today, "topic": "Rights", "attendance": 3}, nil); st != http.StatusNotFound {
+		t.Errorf("a contact corrected into a group session: %d", st)
+	}
+	if st := s.JSON(t, otherToken, "PUT", api, contact, nil); st != http.StatusNotFound {
+		t.Errorf("another organisation corrected it: %d", st)
+	}
+	if st := s.JSON(t, otherToken, "DELETE", api, nil, nil); st != http.StatusNotFound {
+		t.Errorf("another organisation deleted it: %d", st)
+	}
+	if st := s.JSON(t, token, "DELETE", api, nil, nil); st != http.StatusNoContent {
+		t.Fatalf("delete by API: %d", st)
+	}
+	if r := figure("people_reached"); r != reached {
+		t.Fatalf("after the deletion: reached %v, want %v", r, reached)
+	}
+	if st := s.JSON(t, token, "DELETE", api, nil, nil); st != http.StatusNotFound {
+		t.Errorf("deleted twice: %d", st)
+	}
+
+	// A training's participants and scores come back as typed, and a
+	// correction that changes nothing keeps them.
+	pre, post := 40, 80
+	tid, err := s.Programme.RecordTraining(ctx, worker, programme.Training{On: today, Title: "Know your rights", Modules: []string{"legal_information"},
+		Participants: []programme.Participant{{Code: codes[0], PreScore: &pre, PostScore: &post}, {Code: codes[1], PostScore: &post}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tedit := "/programme/records/" + tid + "/edit"
+	lines := codes[0] + " 40 80\n" + codes[1] + " - 80"
+	apptest.WantPage(t, c.Get(tedit), http.StatusOK, lines, `value="legal_information" checked`, `value="Know your rights"`, `href="/programme/trainings/new"`)
+	apptest.WantRedirect(t, c.Post(tedit, url.Values{"on": {today}, "title": {"Know your rights"}, "modules": {"legal_information"}, "participants": {lines}, "attendance": {"2"}}),
+		"/programme/trainings/new?done=flash.programme.record_corrected")
+	rf, err := s.Programme.RecordForm(ctx, worker, tid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rf.People) != 2 || rf.ID != tid {
+		t.Fatalf("training after the correction: %+v", rf)
+	}
+	for _, pt := range rf.People {
+		if pt.PostScore == nil || *pt.PostScore != 80 || (programme.FormatCode(pt.Code) == codes[0]) != (pt.PreScore != nil && *pt.PreScore == 40) {
+			t.Errorf("participant %s: scores %v %v", pt.Code, pt.PreScore, pt.PostScore)
+		}
+	}
+
+	// A group session's topic, corrected.
+	sid, err := s.Programme.RecordSession(ctx, worker, programme.Session{On: today, Topic: "Condoms", Attendance: 12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sedit := "/programme/records/" + sid + "/edit"
+	apptest.WantPage(t, c.Get(sedit), http.StatusOK, `value="Condoms"`, `value="12"`)
+	apptest.WantRedirect(t, c.Post(sedit, url.Values{"on": {today}, "topic": {"Condoms and lubricant"}, "attendance": {"14"}}), "/programme/sessions/new?done=")
+	apptest.WantPage(t, c.Get("/programme/sessions/new"), http.StatusOK, "Condoms and lubricant", "<td>14</td>")
+}
+
+// programmeWildcards fill the ids of the routes of a programme record with
+// a contact of the other organisation.
+func programmeWildcards() map[string]wildcard {
+	out := map[string]wildcard{}
+	for _, p := range []string{
+		"GET /programme/records/{id}/delete", "POST /programme/records/{id}/delete", "GET /programme/records/{id}/edit",
+		"POST /programme/records/{id}/edit", "PUT /api/v1/activities/{id}", "DELETE /api/v1/activities/{id}",
+	} {
+		out[p+" {id}"] = wildcard{make: contactOfOtherOrg}
+	}
+	return out
+}
+
+func contactOfOtherOrg(t *testing.T, s *apptest.Server, org int) string {
+	t.Helper()
+	worker := &web.Principal{OrgID: otherOrg(t, s, org).ID, Role: web.RoleOutreach}
+	code, err := s.Programme.IssueCode(t.Context(), worker, programme.CodeInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := s.Programme.RecordContact(t.Context(), worker, programme.Contact{On: "2026-11-02", Mode: programme.ModeIndividual, Codes: []string{code.Code}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
 func orgID(t *testing.T, s *apptest.Server, i int) string {
 	t.Helper()
 	o, err := s.Accounts.Store().OrgBySlug(t.Context(), s.Login(t, i, web.RoleAdmin).Org)

@@ -159,3 +159,19 @@ func TestGuessIsSafeForConcurrentUse(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkCandidates reads values as members type them into "check a
+// number": the screening's first step.
+//
+//	go test -run '^$' -bench Candidates -benchmem ./internal/ident/
+func BenchmarkCandidates(b *testing.B) {
+	for _, v := range []string{"138 1234 5678", "微信：WX1A2B3C", "+86 139-0000-1111", "京A·12345", "123456789"} {
+		b.Run(v, func(b *testing.B) {
+			for b.Loop() {
+				if len(Candidates(v, "CN")) == 0 {
+					b.Fatal("no candidates")
+				}
+			}
+		})
+	}
+}

@@ -62,6 +62,16 @@ func (p *participantsJSON) UnmarshalJSON(b []byte) error {
 }
 
 func (h *HTTP) apiActivity(w http.ResponseWriter, r *http.Request) error {
+	return h.apiPutActivity(w, r, "")
+}
+
+// apiCorrectActivity replaces a record with the one sent, of the same kind.
+func (h *HTTP) apiCorrectActivity(w http.ResponseWriter, r *http.Request) error {
+	return h.apiPutActivity(w, r, r.PathValue("id"))
+}
+
+// apiPutActivity records the record sent (id "") or corrects record id.
+func (h *HTTP) apiPutActivity(w http.ResponseWriter, r *http.Request, id string) error {
 	var in struct {
 		Kind         string           `json:"kind"`
 		On           string           `json:"on"`
@@ -78,23 +88,50 @@ func (h *HTTP) apiActivity(w http.ResponseWriter, r *http.Request) error {
 	if err := web.DecodeJSON(r, &in); err != nil {
 		return err
 	}
-	p := web.PrincipalFrom(r.Context())
-	var id string
+	ctx, p := r.Context(), web.PrincipalFrom(r.Context())
 	var err error
 	switch in.Kind {
 	case KindContact:
-		id, err = h.svc.RecordContact(r.Context(), p, Contact{On: in.On, Mode: in.Mode, Codes: in.MemberCodes, Services: in.Services, Condoms: in.Condoms})
+		c := Contact{On: in.On, Mode: in.Mode, Codes: in.MemberCodes, Services: in.Services, Condoms: in.Condoms}
+		if id == "" {
+			id, err = h.svc.RecordContact(ctx, p, c)
+		} else {
+			err = h.svc.CorrectContact(ctx, p, id, c)
+		}
 	case KindGroupSession:
-		id, err = h.svc.RecordSession(r.Context(), p, Session{On: in.On, Topic: in.Topic, Attendance: in.Attendance})
+		sn := Session{On: in.On, Topic: in.Topic, Attendance: in.Attendance}
+		if id == "" {
+			id, err = h.svc.RecordSession(ctx, p, sn)
+		} else {
+			err = h.svc.CorrectSession(ctx, p, id, sn)
+		}
 	case KindTraining:
-		id, err = h.svc.RecordTraining(r.Context(), p, Training{On: in.On, Title: in.Title, Modules: in.Modules, Participants: in.Participants, Attendance: in.Attendance})
+		t := Training{On: in.On, Title: in.Title, Modules: in.Modules, Participants: in.Participants, Attendance: in.Attendance}
+		if id == "" {
+			id, err = h.svc.RecordTraining(ctx, p, t)
+		} else {
+			err = h.svc.CorrectTraining(ctx, p, id, t)
+		}
 	default:
 		err = apperr.Field("kind", "programme.error.kind")
 	}
 	if err != nil {
 		return err
 	}
-	web.JSON(w, http.StatusCreated, map[string]any{"id": id})
+	status := http.StatusOK
+	if r.Method == http.MethodPost {
+		status = http.StatusCreated
+	}
+	web.JSON(w, status, map[string]any{"id": id})
+	return nil
+}
+
+// apiDeleteActivity deletes a record entered by mistake.
+func (h *HTTP) apiDeleteActivity(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.svc.DeleteRecord(r.Context(), web.PrincipalFrom(r.Context()), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -56,6 +57,8 @@ func (h *HTTP) Routes(rt *web.Router) {
 
 	rt.Handle("POST /api/v1/member-codes", rec, h.apiIssueCode)
 	rt.Handle("POST /api/v1/activities", rec, h.apiActivity)
+	rt.Handle("PUT /api/v1/activities/{id}", rec, h.apiCorrectActivity)
+	rt.Handle("DELETE /api/v1/activities/{id}", rec, h.apiDeleteActivity)
 	rt.Handle("POST /api/v1/referrals", rec, h.apiRefer)
 	rt.Handle("POST /api/v1/referrals/{id}/outcome", rec, h.apiOutcome)
 	// Staff see their organisation's figures; a network admin (whatever
@@ -78,6 +81,8 @@ func (h *HTTP) Routes(rt *web.Router) {
 	rt.Handle("POST /programme/trainings", rec, h.trainingSave)
 	rt.Handle("GET /programme/records/{id}/delete", rec, h.recordDeletePage)
 	rt.Handle("POST /programme/records/{id}/delete", rec, h.recordDelete)
+	rt.Handle("GET /programme/records/{id}/edit", rec, h.recordEditPage)
+	rt.Handle("POST /programme/records/{id}/edit", rec, h.recordEdit)
 	rt.Handle("GET /programme/projects", staff, h.projectsPage)
 	rt.Handle("POST /programme/projects", admin, h.projectSave)
 	rt.Handle("POST /programme/projects/{id}/results", admin, h.resultSave)
@@ -206,24 +211,122 @@ func (h *HTTP) contactPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *HTTP) contactSave(w http.ResponseWriter, r *http.Request) error {
+	return h.saveRecord(w, r, KindContact, "")
+}
+
+// recordKind is how the pages handle one kind of record.
+type recordKind struct {
+	template string // its form
+	page     string // where it is entered, with the "latest saved" list
+	saved    string // the flash once a new one is saved
+	data     func(h *HTTP, r *http.Request) pageData
+	// values is a record as its form shows it, to be corrected.
+	values func(RecordForm) url.Values
+	// save reads the form posted and records it, or corrects record id.
+	save func(h *HTTP, r *http.Request, id string) error
+}
+
+var recordKinds = map[string]recordKind{
+	KindContact: {
+		template: "programme/contact", page: "/programme/contacts/new", saved: "flash.programme.contact_saved",
+		data: (*HTTP).contactData, values: contactValues, save: (*HTTP).saveContact,
+	},
+	KindGroupSession: {
+		template: "programme/session", page: "/programme/sessions/new", saved: "flash.programme.session_saved",
+		data: (*HTTP).sessionData, values: sessionValues, save: (*HTTP).saveSession,
+	},
+	KindTraining: {
+		template: "programme/training", page: "/programme/trainings/new", saved: "flash.programme.training_saved",
+		data: (*HTTP).trainingData, values: trainingValues, save: (*HTTP).saveTraining,
+	},
+}
+
+// saveRecord saves the record form posted: a new record when id is "",
+// else a correction of record id. A problem shows the form again, with
+// everything typed.
+func (h *HTTP) saveRecord(w http.ResponseWriter, r *http.Request, kind, id string) error {
 	if err := h.parseForm(r); err != nil {
 		return err
 	}
-	f := r.PostForm
-	condoms, ok := atoi64(f.Get("condoms"))
-	c := Contact{On: f.Get("on"), Mode: f.Get("mode"), Codes: SplitCodes(f.Get("member_codes")), Services: f["services"], Condoms: condoms}
-	if !ok {
-		return h.formError(w, r, "programme/contact", h.contactData(r), apperr.Field("condoms", "programme.error.number"))
+	k := recordKinds[kind]
+	if err := k.save(h, r, id); err != nil {
+		return h.formError(w, r, k.template, editing(k.data(h, r), id), err)
 	}
-	if _, err := h.svc.RecordContact(r.Context(), web.PrincipalFrom(r.Context()), c); err != nil {
-		return h.formError(w, r, "programme/contact", h.contactData(r), err)
+	flash := k.saved
+	if id != "" {
+		flash = "flash.programme.record_corrected"
 	}
-	web.Redirect(w, r, "/programme/contacts/new?done=flash.programme.contact_saved")
+	web.Redirect(w, r, k.page+"?done="+flash)
 	return nil
 }
 
-// recordPages are the pages whose "latest saved" list shows records of a kind.
-var recordPages = map[string]string{KindContact: "/programme/contacts/new", KindGroupSession: "/programme/sessions/new", KindTraining: "/programme/trainings/new"}
+// editing adds to a record form's data the id of the record it corrects,
+// if any: the form then posts to the record, says it corrects it, and
+// leaves out the "latest saved" list.
+func editing(data pageData, id string) pageData {
+	if id == "" {
+		return data
+	}
+	return func(v *web.View) (any, error) {
+		d, err := data(v)
+		if m, ok := d.(map[string]any); ok {
+			m["Edit"] = id
+			delete(m, "Recent")
+		}
+		return d, err
+	}
+}
+
+// recordEditPage opens a record of a "latest saved" list in its form, to
+// correct a wrong detail without deleting it.
+func (h *HTTP) recordEditPage(w http.ResponseWriter, r *http.Request) error {
+	rf, err := h.svc.RecordForm(r.Context(), web.PrincipalFrom(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	k := recordKinds[rf.Kind]
+	v := h.rd.NewView(r, nil).WithForm(k.values(rf), nil)
+	if v.Data, err = editing(k.data(h, r), rf.ID)(v); err != nil {
+		return err
+	}
+	return h.rd.Render(w, http.StatusOK, k.template, v)
+}
+
+// recordEdit saves the corrected record.
+func (h *HTTP) recordEdit(w http.ResponseWriter, r *http.Request) error {
+	a, err := h.svc.Record(r.Context(), web.PrincipalFrom(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return h.saveRecord(w, r, a.Kind, a.ID)
+}
+
+func (h *HTTP) saveContact(r *http.Request, id string) error {
+	f := r.PostForm
+	condoms, ok := atoi64(f.Get("condoms"))
+	if !ok {
+		return apperr.Field("condoms", "programme.error.number")
+	}
+	c := Contact{On: f.Get("on"), Mode: f.Get("mode"), Codes: SplitCodes(f.Get("member_codes")), Services: f["services"], Condoms: condoms}
+	p := web.PrincipalFrom(r.Context())
+	if id != "" {
+		return h.svc.CorrectContact(r.Context(), p, id, c)
+	}
+	_, err := h.svc.RecordContact(r.Context(), p, c)
+	return err
+}
+
+func contactValues(rf RecordForm) url.Values {
+	codes := make([]string, len(rf.People))
+	for i, pt := range rf.People {
+		codes[i] = FormatCode(pt.Code)
+	}
+	v := url.Values{"on": {rf.On}, "mode": {rf.Mode}, "member_codes": {strings.Join(codes, " ")}, "services": rf.Services}
+	if rf.Condoms != 0 {
+		v.Set("condoms", strconv.FormatInt(rf.Condoms, 10))
+	}
+	return v
+}
 
 // recordDeletePage asks whether to delete a record of a "latest saved"
 // list (a tap on a small screen is easily a wrong one).
@@ -233,7 +336,7 @@ func (h *HTTP) recordDeletePage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return h.page(w, r, "programme/delete", func(*web.View) (any, error) {
-		return map[string]any{"Record": a, "Back": recordPages[a.Kind]}, nil
+		return map[string]any{"Record": a, "Back": recordKinds[a.Kind].page}, nil
 	})
 }
 
@@ -243,7 +346,7 @@ func (h *HTTP) recordDelete(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	web.Redirect(w, r, recordPages[kind]+"?done=flash.programme.record_deleted")
+	web.Redirect(w, r, recordKinds[kind].page+"?done=flash.programme.record_deleted")
 	return nil
 }
 
@@ -369,19 +472,26 @@ func (h *HTTP) sessionPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *HTTP) sessionSave(w http.ResponseWriter, r *http.Request) error {
-	if err := h.parseForm(r); err != nil {
-		return err
-	}
+	return h.saveRecord(w, r, KindGroupSession, "")
+}
+
+func (h *HTTP) saveSession(r *http.Request, id string) error {
 	f := r.PostForm
 	n, ok := atoi64(f.Get("attendance"))
 	if !ok {
-		return h.formError(w, r, "programme/session", h.sessionData(r), apperr.Field("attendance", "programme.error.number"))
+		return apperr.Field("attendance", "programme.error.number")
 	}
-	if _, err := h.svc.RecordSession(r.Context(), web.PrincipalFrom(r.Context()), Session{On: f.Get("on"), Topic: f.Get("topic"), Attendance: n}); err != nil {
-		return h.formError(w, r, "programme/session", h.sessionData(r), err)
+	in := Session{On: f.Get("on"), Topic: f.Get("topic"), Attendance: n}
+	p := web.PrincipalFrom(r.Context())
+	if id != "" {
+		return h.svc.CorrectSession(r.Context(), p, id, in)
 	}
-	web.Redirect(w, r, "/programme/sessions/new?done=flash.programme.session_saved")
-	return nil
+	_, err := h.svc.RecordSession(r.Context(), p, in)
+	return err
+}
+
+func sessionValues(rf RecordForm) url.Values {
+	return url.Values{"on": {rf.On}, "topic": {rf.Title}, "attendance": {strconv.FormatInt(rf.Attendance, 10)}}
 }
 
 func (h *HTTP) trainingData(r *http.Request) pageData {
@@ -399,7 +509,8 @@ func (h *HTTP) trainingPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 // parseParticipants reads one participant a line: a code, then optionally
-// the scores before and after ("K7M4-XP2 40 80").
+// the scores before and after ("K7M4-XP2 40 80"); "-" stands for a score
+// not given ("K7M4-XP2 - 80").
 func parseParticipants(s string) ([]Participant, error) {
 	var out []Participant
 	for _, line := range strings.Split(s, "\n") {
@@ -409,7 +520,7 @@ func parseParticipants(s string) ([]Participant, error) {
 		}
 		p := Participant{Code: fields[0]}
 		for i, dst := range []**int{&p.PreScore, &p.PostScore} {
-			if len(fields) > i+1 {
+			if len(fields) > i+1 && fields[i+1] != "-" {
 				n, err := strconv.Atoi(fields[i+1])
 				if err != nil {
 					return nil, apperr.Field("participants", "programme.error.score")
@@ -423,22 +534,49 @@ func parseParticipants(s string) ([]Participant, error) {
 }
 
 func (h *HTTP) trainingSave(w http.ResponseWriter, r *http.Request) error {
-	if err := h.parseForm(r); err != nil {
-		return err
-	}
+	return h.saveRecord(w, r, KindTraining, "")
+}
+
+func (h *HTTP) saveTraining(r *http.Request, id string) error {
 	f := r.PostForm
 	parts, err := parseParticipants(f.Get("participants"))
 	if err != nil {
-		return h.formError(w, r, "programme/training", h.trainingData(r), err)
+		return err
 	}
 	n, ok := atoi64(f.Get("attendance"))
 	if !ok {
-		return h.formError(w, r, "programme/training", h.trainingData(r), apperr.Field("attendance", "programme.error.number"))
+		return apperr.Field("attendance", "programme.error.number")
 	}
 	in := Training{On: f.Get("on"), Title: f.Get("title"), Modules: f["modules"], Participants: parts, Attendance: n}
-	if _, err := h.svc.RecordTraining(r.Context(), web.PrincipalFrom(r.Context()), in); err != nil {
-		return h.formError(w, r, "programme/training", h.trainingData(r), err)
+	p := web.PrincipalFrom(r.Context())
+	if id != "" {
+		return h.svc.CorrectTraining(r.Context(), p, id, in)
 	}
-	web.Redirect(w, r, "/programme/trainings/new?done=flash.programme.training_saved")
-	return nil
+	_, err = h.svc.RecordTraining(r.Context(), p, in)
+	return err
+}
+
+// trainingValues writes the participants a line each, as parseParticipants
+// reads them: the code, then the scores, "-" for one not given.
+func trainingValues(rf RecordForm) url.Values {
+	lines := make([]string, len(rf.People))
+	for i, pt := range rf.People {
+		line := FormatCode(pt.Code)
+		if pt.PreScore != nil || pt.PostScore != nil {
+			line += " " + score(pt.PreScore)
+		}
+		if pt.PostScore != nil {
+			line += " " + score(pt.PostScore)
+		}
+		lines[i] = line
+	}
+	return url.Values{"on": {rf.On}, "title": {rf.Title}, "modules": rf.Modules, "participants": {strings.Join(lines, "\n")},
+		"attendance": {strconv.FormatInt(rf.Attendance, 10)}}
+}
+
+func score(n *int) string {
+	if n == nil {
+		return "-"
+	}
+	return strconv.Itoa(*n)
 }

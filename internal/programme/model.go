@@ -142,6 +142,16 @@ type Contact struct {
 	Condoms int64
 }
 
+// RecordForm is a record as the form that corrects it shows it.
+type RecordForm struct {
+	Activity
+	// People is who a contact reached, or a training's participants with
+	// their scores.
+	People []Participant
+	// Services are the keys of the services a contact gave.
+	Services []string
+}
+
 // Session is a group session.
 type Session struct {
 	On         string

@@ -210,8 +210,40 @@ func (s *Service) checkDay(field, on string) (string, error) {
 
 // RecordContact stores a contact: the codes it reached and the services given.
 func (s *Service) RecordContact(ctx context.Context, p *web.Principal, c Contact) (string, error) {
+	return s.putContact(ctx, p, "", c)
+}
+
+// CorrectContact replaces contact id of her organisation with c, checked as
+// a new one is; the figures count c instead.
+func (s *Service) CorrectContact(ctx context.Context, p *web.Principal, id string, c Contact) error {
+	_, err := s.putContact(ctx, p, id, c)
+	return err
+}
+
+// correcting checks, before anything else, that a correction (id not "")
+// names a record of her organisation of that kind: another organisation's
+// id is not found, whatever the form holds.
+func (s *Service) correcting(ctx context.Context, p *web.Principal, id, kind string) error {
+	if id == "" {
+		return nil
+	}
+	a, err := s.store.activity(ctx, p.OrgID, id)
+	if err != nil {
+		return err
+	}
+	if a.Kind != kind {
+		return errNotFound
+	}
+	return nil
+}
+
+// putContact records a new contact (id "") or corrects contact id.
+func (s *Service) putContact(ctx context.Context, p *web.Principal, id string, c Contact) (string, error) {
 	if !isRecorder(p) {
 		return "", errNotFound
+	}
+	if err := s.correcting(ctx, p, id, KindContact); err != nil {
+		return "", err
 	}
 	f := apperr.Fields{}
 	on, err := s.checkDay("on", c.On)
@@ -248,7 +280,7 @@ func (s *Service) RecordContact(ctx context.Context, p *web.Principal, c Contact
 	if err != nil {
 		return "", err
 	}
-	return s.store.insertContact(ctx, p.OrgID, c, seqs, mask, s.clock())
+	return s.store.putContact(ctx, p.OrgID, id, c, seqs, mask, s.clock())
 }
 
 func messageOf(err error) string {
@@ -279,21 +311,47 @@ func (s *Service) checkActivity(f apperr.Fields, on *string, field string, text 
 
 // RecordSession stores a group session.
 func (s *Service) RecordSession(ctx context.Context, p *web.Principal, in Session) (string, error) {
+	return s.putSession(ctx, p, "", in)
+}
+
+// CorrectSession replaces group session id of her organisation with in.
+func (s *Service) CorrectSession(ctx context.Context, p *web.Principal, id string, in Session) error {
+	_, err := s.putSession(ctx, p, id, in)
+	return err
+}
+
+func (s *Service) putSession(ctx context.Context, p *web.Principal, id string, in Session) (string, error) {
 	if !isRecorder(p) {
 		return "", errNotFound
+	}
+	if err := s.correcting(ctx, p, id, KindGroupSession); err != nil {
+		return "", err
 	}
 	f := apperr.Fields{}
 	s.checkActivity(f, &in.On, "topic", &in.Topic, in.Attendance)
 	if err := f.Err(); err != nil {
 		return "", err
 	}
-	return s.store.insertSession(ctx, p.OrgID, in, s.clock())
+	return s.store.putSession(ctx, p.OrgID, id, in, s.clock())
 }
 
 // RecordTraining stores a training with its participants.
 func (s *Service) RecordTraining(ctx context.Context, p *web.Principal, in Training) (string, error) {
+	return s.putTraining(ctx, p, "", in)
+}
+
+// CorrectTraining replaces training id of her organisation with in.
+func (s *Service) CorrectTraining(ctx context.Context, p *web.Principal, id string, in Training) error {
+	_, err := s.putTraining(ctx, p, id, in)
+	return err
+}
+
+func (s *Service) putTraining(ctx context.Context, p *web.Principal, id string, in Training) (string, error) {
 	if !isRecorder(p) {
 		return "", errNotFound
+	}
+	if err := s.correcting(ctx, p, id, KindTraining); err != nil {
+		return "", err
 	}
 	f := apperr.Fields{}
 	s.checkActivity(f, &in.On, "title", &in.Title, in.Attendance)
@@ -338,7 +396,7 @@ func (s *Service) RecordTraining(ctx context.Context, p *web.Principal, in Train
 	if in.Attendance < int64(len(parts)) {
 		in.Attendance = int64(len(parts))
 	}
-	return s.store.insertTraining(ctx, p.OrgID, in, seqs, s.clock())
+	return s.store.putTraining(ctx, p.OrgID, id, in, seqs, s.clock())
 }
 
 // Refer records a referral of a member to a service.
@@ -423,6 +481,35 @@ func (s *Service) Record(ctx context.Context, p *web.Principal, id string) (Acti
 		return Activity{}, errNotFound
 	}
 	return s.store.activity(ctx, p.OrgID, id)
+}
+
+// RecordForm returns one of her organisation's records as its form shows
+// it, to be corrected: a contact's codes and services, a training's
+// participants with their scores.
+func (s *Service) RecordForm(ctx context.Context, p *web.Principal, id string) (RecordForm, error) {
+	a, err := s.Record(ctx, p, id)
+	if err != nil {
+		return RecordForm{}, err
+	}
+	f := RecordForm{Activity: a}
+	if a.Kind == KindGroupSession {
+		return f, nil
+	}
+	if f.People, err = s.store.recordPeople(ctx, p.OrgID, id, a.Kind); err != nil {
+		return RecordForm{}, err
+	}
+	if a.Kind == KindContact {
+		st, err := s.store.Settings(ctx, p.OrgID)
+		if err != nil {
+			return RecordForm{}, err
+		}
+		for _, svc := range append(BuiltinServices(), st.Services...) {
+			if a.Services&(1<<svc.Bit) != 0 {
+				f.Services = append(f.Services, svc.Key)
+			}
+		}
+	}
+	return f, nil
 }
 
 // Recent lists the organisation's latest records of a kind.

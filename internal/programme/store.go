@@ -203,12 +203,43 @@ func (s *Store) codeOfMember(ctx context.Context, userID string) (string, error)
 
 // ---- records ----
 
-// insertContact stores a contact and one reach row per code.
-func (s *Store) insertContact(ctx context.Context, orgID string, c Contact, seqs []int64, mask int64, now time.Time) (string, error) {
-	id := db.NewID()
+// putRecord writes a contact, group session or training of the
+// organisation with write, in one transaction: a new record when id is "",
+// else a correction of record id, which must be of the same kind. A
+// correction first takes the old record out as deleteActivity does (its
+// rows, and its share of the summaries), then writes the new one under the
+// same id and creation time. It returns the record's id; apperr.ErrNotFound
+// when the organisation has no record id of that kind.
+func (s *Store) putRecord(ctx context.Context, orgID, id, kind string, now time.Time, write func(tx *sql.Tx, id string, created time.Time) error) (string, error) {
+	if id == "" {
+		id = db.NewID()
+		if err := s.db.InTx(ctx, func(tx *sql.Tx) error { return write(tx, id, now) }); err != nil {
+			return "", err
+		}
+		return id, nil
+	}
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		old, created, err := s.removeActivity(ctx, tx, orgID, id)
+		if err != nil {
+			return err
+		}
+		if old != kind {
+			return apperr.ErrNotFound
+		}
+		return write(tx, id, created)
+	})
+	if err != nil {
+		return "", fmt.Errorf("programme: correct record: %w", err)
+	}
+	return id, nil
+}
+
+// putContact writes a contact with one reach row per code, and adds it to
+// the summaries (see putRecord).
+func (s *Store) putContact(ctx context.Context, orgID, id string, c Contact, seqs []int64, mask int64, now time.Time) (string, error) {
+	return s.putRecord(ctx, orgID, id, KindContact, now, func(tx *sql.Tx, id string, created time.Time) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO programme_activities (id, org_id, kind, on_date, mode, services, condoms, created_at)
-			VALUES ($1, $2, 'contact', $3, $4, $5, $6, $7)`, id, orgID, c.On, c.Mode, mask, c.Condoms, now); err != nil {
+			VALUES ($1, $2, 'contact', $3, $4, $5, $6, $7)`, id, orgID, c.On, c.Mode, mask, c.Condoms, created); err != nil {
 			return fmt.Errorf("programme: insert contact: %w", err)
 		}
 		if err := insertRows(ctx, tx, "programme_reach (activity_id, code_seq, org_id, on_date, mode, services)", len(seqs), func(i int) []any {
@@ -218,7 +249,6 @@ func (s *Store) insertContact(ctx context.Context, orgID string, c Contact, seqs
 		}
 		return summarise(ctx, tx, orgID, c.On, c.Mode, mask, c.Condoms, seqs)
 	})
-	return id, err
 }
 
 // summarise adds a contact to the summaries: the day's counts, and each
@@ -257,69 +287,85 @@ func summarise(ctx context.Context, q db.Querier, orgID, on, mode string, mask, 
 }
 
 // deleteActivity deletes a record of the organisation (a contact, group
-// session or training entered by mistake), with its reach or participant
-// rows, and takes a contact back out of the summaries: the day's counts
-// lose what it added, and each code it reached has its year row worked out
-// again from the contacts left (an OR cannot be undone). It returns the
-// record's kind; apperr.ErrNotFound when the organisation has no such record.
+// session or training entered by mistake), as removeActivity does. It
+// returns the record's kind; apperr.ErrNotFound when the organisation has
+// no such record.
 func (s *Store) deleteActivity(ctx context.Context, orgID, id string) (string, error) {
 	var kind string
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
-		var on, mode string
-		var condoms int64
-		err := tx.QueryRowContext(ctx, `SELECT kind, on_date, mode, condoms FROM programme_activities WHERE id = $1 AND org_id = $2`, id, orgID).
-			Scan(&kind, &on, &mode, &condoms)
-		if err != nil {
-			return db.Map(err)
-		}
-		var seqs []int64
-		if kind == KindContact {
-			if seqs, err = db.Column[int64](ctx, tx, `SELECT code_seq FROM programme_reach WHERE activity_id = $1`, id); err != nil {
-				return fmt.Errorf("programme: delete record: codes: %w", err)
-			}
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM programme_activities WHERE id = $1`, id); err != nil {
-			return fmt.Errorf("programme: delete record: %w", err)
-		}
-		if kind != KindContact {
-			return nil
-		}
-		reached := mode != ModeMass
-		contacts := int64(0)
-		if reached {
-			contacts = int64(len(seqs))
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE programme_days SET contacts = contacts - $1, condoms = condoms - $2 WHERE org_id = $3 AND day = $4`,
-			contacts, condoms, orgID, on); err != nil {
-			return fmt.Errorf("programme: delete record: day: %w", err)
-		}
-		if !reached {
-			return nil
-		}
-		year, err := strconv.Atoi(on[:4])
-		if err != nil {
-			return fmt.Errorf("programme: delete record: %w", err)
-		}
-		for _, seq := range seqs {
-			if s.db.Dialect == db.Postgres {
-				// Lock the row before reading the contacts: a contact
-				// committed meanwhile is then either read here, or ORs
-				// its month in after this commits. (SQLite has one
-				// writer.)
-				if _, err := tx.ExecContext(ctx, `SELECT 1 FROM programme_code_years WHERE code_seq = $1 AND year = $2 FOR UPDATE`, seq, year); err != nil {
-					return fmt.Errorf("programme: delete record: lock: %w", err)
-				}
-			}
-			if err := recomputeCodeYear(ctx, tx, seq, year); err != nil {
-				return err
-			}
-		}
-		return nil
+		var err error
+		kind, _, err = s.removeActivity(ctx, tx, orgID, id)
+		return err
 	})
 	if err != nil {
 		return "", fmt.Errorf("programme: delete record: %w", err)
 	}
 	return kind, nil
+}
+
+// removeActivity deletes a record of the organisation with its reach or
+// participant rows, and takes a contact back out of the summaries: the
+// day's counts lose what it added, and each code it reached has its year
+// row worked out again from the contacts left (an OR cannot be undone). It
+// returns the record's kind and creation time; apperr.ErrNotFound when the
+// organisation has no such record.
+func (s *Store) removeActivity(ctx context.Context, tx *sql.Tx, orgID, id string) (kind string, created time.Time, err error) {
+	var on, mode string
+	var condoms int64
+	err = tx.QueryRowContext(ctx, `SELECT kind, on_date, mode, condoms, created_at FROM programme_activities WHERE id = $1 AND org_id = $2`, id, orgID).
+		Scan(&kind, &on, &mode, &condoms, &created)
+	if err != nil {
+		return "", time.Time{}, db.Map(err)
+	}
+	var seqs []int64
+	if kind == KindContact {
+		if seqs, err = db.Column[int64](ctx, tx, `SELECT code_seq FROM programme_reach WHERE activity_id = $1`, id); err != nil {
+			return "", time.Time{}, fmt.Errorf("programme: remove record: codes: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM programme_activities WHERE id = $1`, id); err != nil {
+		return "", time.Time{}, fmt.Errorf("programme: remove record: %w", err)
+	}
+	if kind == KindContact {
+		if err := s.unsummarise(ctx, tx, orgID, on, mode, condoms, seqs); err != nil {
+			return "", time.Time{}, err
+		}
+	}
+	return kind, created, nil
+}
+
+// unsummarise takes a deleted contact out of the summaries (see summarise).
+func (s *Store) unsummarise(ctx context.Context, tx *sql.Tx, orgID, on, mode string, condoms int64, seqs []int64) error {
+	reached := mode != ModeMass
+	contacts := int64(0)
+	if reached {
+		contacts = int64(len(seqs))
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE programme_days SET contacts = contacts - $1, condoms = condoms - $2 WHERE org_id = $3 AND day = $4`,
+		contacts, condoms, orgID, on); err != nil {
+		return fmt.Errorf("programme: unsummarise day: %w", err)
+	}
+	if !reached {
+		return nil
+	}
+	year, err := strconv.Atoi(on[:4])
+	if err != nil {
+		return fmt.Errorf("programme: unsummarise: %w", err)
+	}
+	for _, seq := range seqs {
+		if s.db.Dialect == db.Postgres {
+			// Lock the row before reading the contacts: a contact
+			// committed meanwhile is then either read here, or ORs its
+			// month in after this commits. (SQLite has one writer.)
+			if _, err := tx.ExecContext(ctx, `SELECT 1 FROM programme_code_years WHERE code_seq = $1 AND year = $2 FOR UPDATE`, seq, year); err != nil {
+				return fmt.Errorf("programme: unsummarise: lock: %w", err)
+			}
+		}
+		if err := recomputeCodeYear(ctx, tx, seq, year); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // recomputeCodeYear works a code's year row out again from its individual
@@ -405,21 +451,23 @@ func insertRows(ctx context.Context, q db.Querier, table string, n int, row func
 	return nil
 }
 
-func (s *Store) insertSession(ctx context.Context, orgID string, in Session, now time.Time) (string, error) {
-	id := db.NewID()
-	_, err := s.db.ExecContext(ctx, `INSERT INTO programme_activities (id, org_id, kind, on_date, title, attendance, created_at)
-		VALUES ($1, $2, 'group_session', $3, $4, $5, $6)`, id, orgID, in.On, in.Topic, in.Attendance, now)
-	if err != nil {
-		return "", fmt.Errorf("programme: insert session: %w", err)
-	}
-	return id, nil
+// putSession writes a group session (see putRecord).
+func (s *Store) putSession(ctx context.Context, orgID, id string, in Session, now time.Time) (string, error) {
+	return s.putRecord(ctx, orgID, id, KindGroupSession, now, func(tx *sql.Tx, id string, created time.Time) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO programme_activities (id, org_id, kind, on_date, title, attendance, created_at)
+			VALUES ($1, $2, 'group_session', $3, $4, $5, $6)`, id, orgID, in.On, in.Topic, in.Attendance, created); err != nil {
+			return fmt.Errorf("programme: insert session: %w", err)
+		}
+		return nil
+	})
 }
 
-func (s *Store) insertTraining(ctx context.Context, orgID string, in Training, seqs []int64, now time.Time) (string, error) {
-	id := db.NewID()
-	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+// putTraining writes a training with one participant row per code (see
+// putRecord).
+func (s *Store) putTraining(ctx context.Context, orgID, id string, in Training, seqs []int64, now time.Time) (string, error) {
+	return s.putRecord(ctx, orgID, id, KindTraining, now, func(tx *sql.Tx, id string, created time.Time) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO programme_activities (id, org_id, kind, on_date, title, modules, attendance, created_at)
-			VALUES ($1, $2, 'training', $3, $4, $5, $6, $7)`, id, orgID, in.On, in.Title, strings.Join(in.Modules, ","), in.Attendance, now); err != nil {
+			VALUES ($1, $2, 'training', $3, $4, $5, $6, $7)`, id, orgID, in.On, in.Title, strings.Join(in.Modules, ","), in.Attendance, created); err != nil {
 			return fmt.Errorf("programme: insert training: %w", err)
 		}
 		return insertRows(ctx, tx, "programme_participants (activity_id, code_seq, org_id, on_date, pre_score, post_score)", len(seqs), func(i int) []any {
@@ -427,7 +475,6 @@ func (s *Store) insertTraining(ctx context.Context, orgID string, in Training, s
 			return []any{id, seqs[i], orgID, in.On, nullInt(p.PreScore), nullInt(p.PostScore)}
 		})
 	})
-	return id, err
 }
 
 func nullInt(p *int) sql.NullInt64 {
@@ -465,6 +512,45 @@ func (s *Store) activity(ctx context.Context, orgID, id string) (Activity, error
 		return Activity{}, apperr.ErrNotFound
 	}
 	return list[0], nil
+}
+
+// recordPeople returns who a contact reached or a training's participants
+// (with their scores), codes opened, for the form that corrects the record.
+func (s *Store) recordPeople(ctx context.Context, orgID, id, kind string) ([]Participant, error) {
+	query := `SELECT m.id, m.code_enc, NULL, NULL FROM programme_reach r JOIN member_codes m ON m.seq = r.code_seq
+		WHERE r.activity_id = $1 AND r.org_id = $2 ORDER BY m.seq`
+	if kind == KindTraining {
+		query = `SELECT m.id, m.code_enc, r.pre_score, r.post_score FROM programme_participants r JOIN member_codes m ON m.seq = r.code_seq
+		WHERE r.activity_id = $1 AND r.org_id = $2 ORDER BY m.seq`
+	}
+	rows, err := s.db.QueryContext(ctx, query, id, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("programme: record people: %w", err)
+	}
+	defer rows.Close()
+	var out []Participant
+	for rows.Next() {
+		var codeID string
+		var enc []byte
+		var pre, post sql.NullInt64
+		if err := rows.Scan(&codeID, &enc, &pre, &post); err != nil {
+			return nil, fmt.Errorf("programme: record people: %w", err)
+		}
+		code, err := s.keys.OpenString(enc, codeAD(codeID))
+		if err != nil {
+			return nil, fmt.Errorf("programme: open code: %w", err)
+		}
+		out = append(out, Participant{Code: code, PreScore: intOf(pre), PostScore: intOf(post)})
+	}
+	return out, rows.Err()
+}
+
+func intOf(n sql.NullInt64) *int {
+	if !n.Valid {
+		return nil
+	}
+	v := int(n.Int64)
+	return &v
 }
 
 // recent lists an organisation's latest records of a kind.

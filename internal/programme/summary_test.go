@@ -14,8 +14,9 @@ import (
 
 // TestSummariesAgreeWithTheContacts checks the fast path (the code-year and
 // day summaries kept on insert, and worked out again when a contact is
-// deleted) against the contacts themselves, for every month, quarter and the
-// year of random records of which a third are then deleted, on both engines.
+// deleted or corrected) against the contacts themselves, for every month,
+// quarter and the year of random records of which a third are then deleted
+// and a third corrected, on both engines.
 func TestSummariesAgreeWithTheContacts(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
@@ -27,8 +28,7 @@ func TestSummariesAgreeWithTheContacts(t *testing.T) {
 			codes[i] = e.codes(e.orgA, 1, CodeInput{AgeBand: bands[rng.IntN(len(bands))], Gender: []string{"female", "", "transgender"}[rng.IntN(3)]})[0]
 		}
 		svcs := []string{"condoms", "lubricant", "hiv_self_test", "legal_info", "pep_referral", "other"}
-		var ids []string
-		for range 150 {
+		random := func() Contact {
 			var reached []string
 			for range 1 + rng.IntN(3) {
 				reached = append(reached, codes[rng.IntN(len(codes))])
@@ -40,19 +40,26 @@ func TestSummariesAgreeWithTheContacts(t *testing.T) {
 				}
 			}
 			on := fmt.Sprintf("2026-%02d-%02d", 1+rng.IntN(12), 1+rng.IntN(28))
-			mode := Modes()[rng.IntN(3)]
-			id, err := e.svc.RecordContact(ctx, e.outreach(e.orgA), Contact{On: on, Mode: mode, Codes: reached, Services: given, Condoms: int64(rng.IntN(5))})
+			return Contact{On: on, Mode: Modes()[rng.IntN(3)], Codes: reached, Services: given, Condoms: int64(rng.IntN(5))}
+		}
+		var ids []string
+		for range 150 {
+			id, err := e.svc.RecordContact(ctx, e.outreach(e.orgA), random())
 			if err != nil {
 				t.Fatal(err)
 			}
 			ids = append(ids, id)
 		}
 		for _, id := range ids {
-			if rng.IntN(3) != 0 {
-				continue
-			}
-			if kind, err := e.svc.DeleteRecord(ctx, e.outreach(e.orgA), id); err != nil || kind != KindContact {
-				t.Fatalf("delete %s: %q, %v", id, kind, err)
+			switch rng.IntN(3) {
+			case 0:
+				if kind, err := e.svc.DeleteRecord(ctx, e.outreach(e.orgA), id); err != nil || kind != KindContact {
+					t.Fatalf("delete %s: %q, %v", id, kind, err)
+				}
+			case 1:
+				if err := e.svc.CorrectContact(ctx, e.outreach(e.orgA), id, random()); err != nil {
+					t.Fatalf("correct %s: %v", id, err)
+				}
 			}
 		}
 		st, _ := e.svc.store.Settings(ctx, e.orgA)
