@@ -323,8 +323,17 @@ func (s *Store) removeActivity(ctx context.Context, tx *sql.Tx, orgID, id string
 			return "", time.Time{}, fmt.Errorf("programme: remove record: codes: %w", err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM programme_activities WHERE id = $1`, id); err != nil {
+	res, err := tx.ExecContext(ctx, `DELETE FROM programme_activities WHERE id = $1`, id)
+	if err != nil {
 		return "", time.Time{}, fmt.Errorf("programme: remove record: %w", err)
+	}
+	// On PostgreSQL another deletion or correction of the same record may
+	// have read it too, and committed while this one waited for the row:
+	// it is gone, and its share of the summaries with it.
+	if n, err := res.RowsAffected(); err != nil {
+		return "", time.Time{}, fmt.Errorf("programme: remove record: %w", err)
+	} else if n != 1 {
+		return "", time.Time{}, apperr.ErrNotFound
 	}
 	if kind == KindContact {
 		if err := s.unsummarise(ctx, tx, orgID, on, mode, condoms, seqs); err != nil {

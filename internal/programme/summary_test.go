@@ -2,12 +2,14 @@ package programme
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/sisterline/sisterline/internal/apperr"
 	"github.com/sisterline/sisterline/internal/db"
 	"github.com/sisterline/sisterline/internal/db/dbtest"
 )
@@ -160,6 +162,61 @@ func TestDeletingAContactWhileAnotherIsSavedKeepsTheSummaries(t *testing.T) {
 		}
 		if months != 1<<4 {
 			t.Fatalf("months = %b, want May only (%b)", months, 1<<4)
+		}
+	})
+}
+
+// TestTwoHandsOnOneRecordCountItOnce: on PostgreSQL, two staff who delete
+// or correct the same contact at the same moment both read it; the second
+// waits for the row while the first commits. It must then find the record
+// gone (not found) rather than take it out of the summaries a second time.
+func TestTwoHandsOnOneRecordCountItOnce(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		if d.Dialect != db.Postgres {
+			t.Skip("one writer")
+		}
+		e := newEnv(t, d)
+		ctx := context.Background()
+		codes := e.codes(e.orgA, 2, CodeInput{})
+		for _, second := range []string{"delete", "correct"} {
+			t.Run(second, func(t *testing.T) {
+				id, err := e.svc.RecordContact(ctx, e.outreach(e.orgA), Contact{On: "2026-04-10", Mode: ModeIndividual, Codes: codes, Condoms: 3})
+				if err != nil {
+					t.Fatal(err)
+				}
+				tx, err := d.BeginTx(ctx, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer tx.Rollback() //nolint:errcheck // committed below
+				if _, _, err := e.svc.store.removeActivity(ctx, tx, e.orgA, id); err != nil {
+					t.Fatal(err)
+				}
+				done := make(chan error, 1)
+				go func() {
+					var err error
+					if second == "delete" {
+						_, err = e.svc.DeleteRecord(ctx, e.outreach(e.orgA), id)
+					} else {
+						err = e.svc.CorrectContact(ctx, e.outreach(e.orgA), id, Contact{On: "2026-04-10", Mode: ModeIndividual, Codes: codes[:1]})
+					}
+					done <- err
+				}()
+				time.Sleep(200 * time.Millisecond)
+				if err := tx.Commit(); err != nil {
+					t.Fatal(err)
+				}
+				if err := <-done; !errors.Is(err, apperr.ErrNotFound) {
+					t.Fatalf("the second hand: %v, want not found", err)
+				}
+				var contacts, condoms int64
+				if err := d.QueryRowContext(ctx, `SELECT contacts, condoms FROM programme_days WHERE org_id = $1 AND day = '2026-04-10'`, e.orgA).Scan(&contacts, &condoms); err != nil {
+					t.Fatal(err)
+				}
+				if contacts != 0 || condoms != 0 {
+					t.Errorf("the day counts %d contacts and %d condoms, want none", contacts, condoms)
+				}
+			})
 		}
 	})
 }
