@@ -275,21 +275,7 @@ func TestAMistakenRecordIsDeletedFromItsPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	today := time.Now().UTC().Format(time.DateOnly)
-	reached := func() float64 {
-		t.Helper()
-		p, _ := programme.ParsePeriod(today[:4])
-		r, err := s.Programme.Figures(ctx, &web.Principal{OrgID: worker.OrgID, Role: web.RoleAdmin}, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range r.Figures {
-			if f.ID == "people_reached" {
-				return f.Value
-			}
-		}
-		t.Fatal("no people_reached figure")
-		return 0
-	}
+	reached := func() float64 { t.Helper(); return yearFigure(t, s, worker.OrgID, "people_reached") }
 	before := reached()
 	id, err := s.Programme.RecordContact(ctx, worker, programme.Contact{On: today, Mode: programme.ModeIndividual, Codes: []string{code.Code}, Services: []string{"condoms"}})
 	if err != nil {
@@ -342,21 +328,7 @@ func TestAWrongRecordIsCorrectedInPlace(t *testing.T) {
 		codes = append(codes, programme.FormatCode(c.Code))
 	}
 	today := time.Now().UTC().Format(time.DateOnly)
-	figure := func(name string) float64 {
-		t.Helper()
-		p, _ := programme.ParsePeriod(today[:4])
-		r, err := s.Programme.Figures(ctx, &web.Principal{OrgID: worker.OrgID, Role: web.RoleAdmin}, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range r.Figures {
-			if f.ID == name {
-				return f.Value
-			}
-		}
-		t.Fatalf("no %s figure", name)
-		return 0
-	}
+	figure := func(name string) float64 { t.Helper(); return yearFigure(t, s, worker.OrgID, name) }
 	reached, condoms := figure("people_reached"), figure("condoms_distributed")
 	id, err := s.Programme.RecordContact(ctx, worker, programme.Contact{On: today, Mode: programme.ModeIndividual, Codes: codes[:1], Services: []string{"condoms"}, Condoms: 2})
 	if err != nil {
@@ -489,6 +461,24 @@ func contactOfOtherOrg(t *testing.T, s *apptest.Server, org int) string {
 		t.Fatal(err)
 	}
 	return id
+}
+
+// yearFigure is one of an organisation's figures for this year, as its
+// admin sees them.
+func yearFigure(t *testing.T, s *apptest.Server, orgID, name string) float64 {
+	t.Helper()
+	p := programme.Year(s.Programme.Today())
+	r, err := s.Programme.Figures(t.Context(), &web.Principal{OrgID: orgID, Role: web.RoleAdmin}, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range r.Figures {
+		if f.ID == name {
+			return f.Value
+		}
+	}
+	t.Fatalf("no %s figure", name)
+	return 0
 }
 
 func orgID(t *testing.T, s *apptest.Server, i int) string {

@@ -2,6 +2,7 @@ package programme
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -128,32 +129,21 @@ func TestDeletingAContactWhileAnotherIsSavedKeepsTheSummaries(t *testing.T) {
 			t.Fatal(err)
 		}
 		// A contact in May is being saved: its reach row and its OR into
-		// the year row are written, not yet committed.
-		tx, err := d.BeginTx(ctx, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer tx.Rollback() //nolint:errcheck // committed below
-		if _, err := tx.ExecContext(ctx, `INSERT INTO programme_activities (id, org_id, kind, on_date, mode, created_at) VALUES ('may', $1, 'contact', '2026-05-02', 'individual', now())`, e.orgA); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO programme_reach (activity_id, code_seq, org_id, on_date, mode, services) VALUES ('may', $1, $2, '2026-05-02', 'individual', 0)`, seqs[code], e.orgA); err != nil {
-			t.Fatal(err)
-		}
-		if err := summarise(ctx, tx, e.orgA, "2026-05-02", ModeIndividual, 0, 0, []int64{seqs[code]}); err != nil {
-			t.Fatal(err)
-		}
-		// Meanwhile the March contact is deleted; it waits for the row.
-		done := make(chan error, 1)
-		go func() {
+		// the year row are written, not yet committed. Meanwhile the March
+		// contact is deleted; it waits for the row.
+		err = whileHeld(t, d, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO programme_activities (id, org_id, kind, on_date, mode, created_at) VALUES ('may', $1, 'contact', '2026-05-02', 'individual', now())`, e.orgA); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO programme_reach (activity_id, code_seq, org_id, on_date, mode, services) VALUES ('may', $1, $2, '2026-05-02', 'individual', 0)`, seqs[code], e.orgA); err != nil {
+				return err
+			}
+			return summarise(ctx, tx, e.orgA, "2026-05-02", ModeIndividual, 0, 0, []int64{seqs[code]})
+		}, func() error {
 			_, err := e.svc.DeleteRecord(ctx, e.outreach(e.orgA), old)
-			done <- err
-		}()
-		time.Sleep(200 * time.Millisecond)
-		if err := tx.Commit(); err != nil {
-			t.Fatal(err)
-		}
-		if err := <-done; err != nil {
+			return err
+		})
+		if err != nil {
 			t.Fatal(err)
 		}
 		var months int64
@@ -184,29 +174,17 @@ func TestTwoHandsOnOneRecordCountItOnce(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				tx, err := d.BeginTx(ctx, nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer tx.Rollback() //nolint:errcheck // committed below
-				if _, _, err := e.svc.store.removeActivity(ctx, tx, e.orgA, id); err != nil {
-					t.Fatal(err)
-				}
-				done := make(chan error, 1)
-				go func() {
-					var err error
+				err = whileHeld(t, d, func(tx *sql.Tx) error {
+					_, _, err := e.svc.store.removeActivity(ctx, tx, e.orgA, id)
+					return err
+				}, func() error {
 					if second == "delete" {
-						_, err = e.svc.DeleteRecord(ctx, e.outreach(e.orgA), id)
-					} else {
-						err = e.svc.CorrectContact(ctx, e.outreach(e.orgA), id, Contact{On: "2026-04-10", Mode: ModeIndividual, Codes: codes[:1]})
+						_, err := e.svc.DeleteRecord(ctx, e.outreach(e.orgA), id)
+						return err
 					}
-					done <- err
-				}()
-				time.Sleep(200 * time.Millisecond)
-				if err := tx.Commit(); err != nil {
-					t.Fatal(err)
-				}
-				if err := <-done; !errors.Is(err, apperr.ErrNotFound) {
+					return e.svc.CorrectContact(ctx, e.outreach(e.orgA), id, Contact{On: "2026-04-10", Mode: ModeIndividual, Codes: codes[:1]})
+				})
+				if !errors.Is(err, apperr.ErrNotFound) {
 					t.Fatalf("the second hand: %v, want not found", err)
 				}
 				var contacts, condoms int64
@@ -219,4 +197,26 @@ func TestTwoHandsOnOneRecordCountItOnce(t *testing.T) {
 			})
 		}
 	})
+}
+
+// whileHeld runs hold in a transaction, then other while that transaction
+// is still open (for 200 ms, so that other waits for its locks), commits,
+// and returns other's error.
+func whileHeld(t *testing.T, d *db.DB, hold func(tx *sql.Tx) error, other func() error) error {
+	t.Helper()
+	tx, err := d.BeginTx(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback() //nolint:errcheck // committed below
+	if err := hold(tx); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- other() }()
+	time.Sleep(200 * time.Millisecond)
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	return <-done
 }
