@@ -75,9 +75,12 @@ func TestBrowserOutreachIssuesACodeLogsAContactAndTheDashboardMoves(t *testing.T
 		{path: "/programme"}, {path: "/programme?period=" + programme.Year(s.Programme.Today()).ID},
 		{path: "/programme/contacts/new"}, {path: "/programme/codes/new"}, {path: "/programme/referrals"},
 		{path: "/programme/sessions/new"}, {path: "/programme/trainings/new"}, {path: "/programme/projects"},
+		{path: "/programme/records"}, {path: "/programme/records?kind=training"},
 	} {
 		checkPage(t, b, tab, s, p)
 	}
+	browsertest.Open(t, tab, s.URL+"/programme/records")
+	browsertest.Screenshot(t, tab, "programme-records")
 	// A bad code re-renders the form with each code's reason.
 	browsertest.Open(t, tab, s.URL+"/programme/contacts/new")
 	browsertest.Fill(t, tab, "#member_codes", code+" ABCD-EF2")

@@ -436,6 +436,83 @@ func TestAWrongRecordIsCorrectedInPlace(t *testing.T) {
 	apptest.WantPage(t, c.Get("/programme/sessions/new"), http.StatusOK, "Condoms and lubricant", "<td>14</td>")
 }
 
+// TestOlderRecordsAreFoundMonthByMonth: the records list shows one kind of
+// the organisation's records in a month, fifty a page, each with links to
+// correct and delete it that come back to the same page; a month that is
+// not one is said so; another organisation sees none of them.
+func TestOlderRecordsAreFoundMonthByMonth(t *testing.T) {
+	s := apptest.Start(t)
+	ctx := t.Context()
+	worker := &web.Principal{OrgID: orgID(t, s, 0), Role: web.RoleOutreach}
+	code, err := s.Programme.IssueCode(ctx, worker, programme.CodeInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	month := programme.Month(programme.Month(s.Programme.Today()).From.AddDate(0, 0, -1)) // last month
+	var ids []string
+	for i := range programme.RecordsPerPage + 3 {
+		on := month.From.AddDate(0, 0, i%28).Format(time.DateOnly)
+		id, err := s.Programme.RecordContact(ctx, worker, programme.Contact{On: on, Mode: programme.ModeIndividual, Codes: []string{code.Code}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	m := month.From.Format("2006-01")
+	list := "/programme/records?kind=contact&month=" + m
+	c := s.SignInPages(t, s.Login(t, 0, web.RoleOutreach))
+	rows := func(p apptest.Page) int { return strings.Count(p.Body, `/edit?back=`) }
+
+	first := c.Get(list)
+	apptest.WantPage(t, first, http.StatusOK, s.Text("zh-CN", "programme.records.title"), `value="`+m+`"`, `rel="next"`, `page=2`)
+	if n := rows(first); n != programme.RecordsPerPage {
+		t.Errorf("first page: %d records, want %d", n, programme.RecordsPerPage)
+	}
+	second := c.Get(list + "&page=2")
+	apptest.WantPage(t, second, http.StatusOK, `rel="prev"`)
+	if n := rows(second); n != 3 {
+		t.Errorf("second page: %d records, want 3", n)
+	}
+	seen := 0
+	for _, id := range ids {
+		if strings.Contains(first.Body+second.Body, "/programme/records/"+id+"/edit") {
+			seen++
+		}
+	}
+	if seen != len(ids) {
+		t.Errorf("the two pages show %d of the %d records", seen, len(ids))
+	}
+	apptest.WantPage(t, c.Get("/programme/records?kind=training&month="+m), http.StatusOK, s.Text("zh-CN", "programme.records.none"))
+	apptest.WantPage(t, c.Get("/programme/records?kind=contact&month=2026-13"), http.StatusUnprocessableEntity, s.Text("zh-CN", "programme.error.month"), `value="2026-13"`)
+	if p := c.Get("/programme/records?kind=referral"); p.Status != http.StatusUnprocessableEntity {
+		t.Errorf("a kind that is not one: %d", p.Status)
+	}
+	other := s.SignInPages(t, s.Login(t, 1, web.RoleOutreach))
+	if p := other.Get(list); p.Status != http.StatusOK || rows(p) != 0 {
+		t.Errorf("another organisation's list: %d, %d records", p.Status, rows(p))
+	}
+	if p := s.SignInPages(t, s.Login(t, 0, web.RoleMember)).Get(list); p.Status != http.StatusNotFound {
+		t.Errorf("a member's list: %d", p.Status)
+	}
+
+	// Corrected and deleted from the second page, back to it.
+	here := list + "&page=2"
+	back := url.QueryEscape(here)
+	id := ids[0] // the first day: on the second page
+	apptest.WantPage(t, c.Get("/programme/records/"+id+"/edit?back="+back), http.StatusOK, `name="back" value="`+htmlAttr(here)+`"`, `href="`+htmlAttr(here)+`"`)
+	form := url.Values{"on": {month.FromDay()}, "mode": {"small_group"}, "member_codes": {code.Code}, "back": {here}}
+	apptest.WantRedirect(t, c.Post("/programme/records/"+id+"/edit", form), here+"&done=flash.programme.record_corrected")
+	apptest.WantPage(t, c.Get("/programme/records/"+id+"/delete?back="+back), http.StatusOK, `href="`+htmlAttr(here)+`"`)
+	apptest.WantRedirect(t, c.Post("/programme/records/"+id+"/delete", url.Values{"back": {here}}), here+"&done=flash.programme.record_deleted")
+	// Anywhere else is the record's own page.
+	for _, bad := range []string{"https://elsewhere.example/programme/records", "//elsewhere.example/programme/records", "/settings", "/programme/records?month=x"} {
+		apptest.WantPage(t, c.Get("/programme/records/"+ids[1]+"/edit?back="+url.QueryEscape(bad)), http.StatusOK, `name="back" value="/programme/contacts/new"`)
+	}
+}
+
+// htmlAttr is s as html/template writes it in an attribute.
+func htmlAttr(s string) string { return strings.ReplaceAll(s, "&", "&amp;") }
+
 // programmeWildcards fill the ids of the routes of a programme record with
 // a contact of the other organisation.
 func programmeWildcards() map[string]wildcard {

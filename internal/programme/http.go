@@ -79,6 +79,7 @@ func (h *HTTP) Routes(rt *web.Router) {
 	rt.Handle("POST /programme/sessions", rec, h.sessionSave)
 	rt.Handle("GET /programme/trainings/new", rec, h.trainingPage)
 	rt.Handle("POST /programme/trainings", rec, h.trainingSave)
+	rt.Handle("GET /programme/records", rec, h.recordsPage)
 	rt.Handle("GET /programme/records/{id}/delete", rec, h.recordDeletePage)
 	rt.Handle("POST /programme/records/{id}/delete", rec, h.recordDelete)
 	rt.Handle("GET /programme/records/{id}/edit", rec, h.recordEditPage)
@@ -214,93 +215,6 @@ func (h *HTTP) contactSave(w http.ResponseWriter, r *http.Request) error {
 	return h.saveRecord(w, r, KindContact, "")
 }
 
-// recordKind is how the pages handle one kind of record.
-type recordKind struct {
-	template string // its form
-	page     string // where it is entered, with the "latest saved" list
-	saved    string // the flash once a new one is saved
-	data     func(h *HTTP, r *http.Request) pageData
-	// values is a record as its form shows it, to be corrected.
-	values func(RecordForm) url.Values
-	// save reads the form posted and records it, or corrects record id.
-	save func(h *HTTP, r *http.Request, id string) error
-}
-
-var recordKinds = map[string]recordKind{
-	KindContact: {
-		template: "programme/contact", page: "/programme/contacts/new", saved: "flash.programme.contact_saved",
-		data: (*HTTP).contactData, values: contactValues, save: (*HTTP).saveContact,
-	},
-	KindGroupSession: {
-		template: "programme/session", page: "/programme/sessions/new", saved: "flash.programme.session_saved",
-		data: (*HTTP).sessionData, values: sessionValues, save: (*HTTP).saveSession,
-	},
-	KindTraining: {
-		template: "programme/training", page: "/programme/trainings/new", saved: "flash.programme.training_saved",
-		data: (*HTTP).trainingData, values: trainingValues, save: (*HTTP).saveTraining,
-	},
-}
-
-// saveRecord saves the record form posted: a new record when id is "",
-// else a correction of record id. A problem shows the form again, with
-// everything typed.
-func (h *HTTP) saveRecord(w http.ResponseWriter, r *http.Request, kind, id string) error {
-	if err := h.parseForm(r); err != nil {
-		return err
-	}
-	k := recordKinds[kind]
-	if err := k.save(h, r, id); err != nil {
-		return h.formError(w, r, k.template, editing(k.data(h, r), id), err)
-	}
-	flash := k.saved
-	if id != "" {
-		flash = "flash.programme.record_corrected"
-	}
-	web.Redirect(w, r, k.page+"?done="+flash)
-	return nil
-}
-
-// editing adds to a record form's data the id of the record it corrects,
-// if any: the form then posts to the record, says it corrects it, and
-// leaves out the "latest saved" list.
-func editing(data pageData, id string) pageData {
-	if id == "" {
-		return data
-	}
-	return func(v *web.View) (any, error) {
-		d, err := data(v)
-		if m, ok := d.(map[string]any); ok {
-			m["Edit"] = id
-			delete(m, "Recent")
-		}
-		return d, err
-	}
-}
-
-// recordEditPage opens a record of a "latest saved" list in its form, to
-// correct a wrong detail without deleting it.
-func (h *HTTP) recordEditPage(w http.ResponseWriter, r *http.Request) error {
-	rf, err := h.svc.RecordForm(r.Context(), web.PrincipalFrom(r.Context()), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	k := recordKinds[rf.Kind]
-	v := h.rd.NewView(r, nil).WithForm(k.values(rf), nil)
-	if v.Data, err = editing(k.data(h, r), rf.ID)(v); err != nil {
-		return err
-	}
-	return h.rd.Render(w, http.StatusOK, k.template, v)
-}
-
-// recordEdit saves the corrected record.
-func (h *HTTP) recordEdit(w http.ResponseWriter, r *http.Request) error {
-	a, err := h.svc.Record(r.Context(), web.PrincipalFrom(r.Context()), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	return h.saveRecord(w, r, a.Kind, a.ID)
-}
-
 func (h *HTTP) saveContact(r *http.Request, id string) error {
 	f := r.PostForm
 	condoms, ok := atoi64(f.Get("condoms"))
@@ -326,28 +240,6 @@ func contactValues(rf RecordForm) url.Values {
 		v.Set("condoms", strconv.FormatInt(rf.Condoms, 10))
 	}
 	return v
-}
-
-// recordDeletePage asks whether to delete a record of a "latest saved"
-// list (a tap on a small screen is easily a wrong one).
-func (h *HTTP) recordDeletePage(w http.ResponseWriter, r *http.Request) error {
-	a, err := h.svc.Record(r.Context(), web.PrincipalFrom(r.Context()), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	return h.page(w, r, "programme/delete", func(*web.View) (any, error) {
-		return map[string]any{"Record": a, "Back": recordKinds[a.Kind].page}, nil
-	})
-}
-
-// recordDelete deletes the record and goes back to its page.
-func (h *HTTP) recordDelete(w http.ResponseWriter, r *http.Request) error {
-	kind, err := h.svc.DeleteRecord(r.Context(), web.PrincipalFrom(r.Context()), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	web.Redirect(w, r, recordKinds[kind].page+"?done=flash.programme.record_deleted")
-	return nil
 }
 
 // ---- codes ----

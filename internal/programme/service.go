@@ -474,6 +474,44 @@ func (s *Service) DeleteRecord(ctx context.Context, p *web.Principal, id string)
 	return s.store.deleteActivity(ctx, p.OrgID, id)
 }
 
+// RecordsPage is one page of an organisation's records of a kind in a
+// month.
+type RecordsPage struct {
+	Kind    string
+	Month   Period
+	Page    int // from 1
+	Records []Activity
+	More    bool // an older page follows
+}
+
+// RecordsPerPage is how many records a page of RecordsPage lists.
+const RecordsPerPage = 50
+
+// maxRecordsPage bounds the page number: a month of a large organisation's
+// contacts fills a few thousand pages, and each page skips the ones before.
+const maxRecordsPage = 10_000
+
+// Records lists her organisation's records of a kind in a month, newest day
+// first, a page at a time: to find an older record to correct or delete.
+func (s *Service) Records(ctx context.Context, p *web.Principal, kind string, month Period, page int) (RecordsPage, error) {
+	if !isRecorder(p) {
+		return RecordsPage{}, errNotFound
+	}
+	if !slices.Contains([]string{KindContact, KindGroupSession, KindTraining}, kind) {
+		return RecordsPage{}, apperr.Field("kind", "programme.error.kind")
+	}
+	page = min(max(page, 1), maxRecordsPage)
+	list, err := s.store.records(ctx, p.OrgID, kind, month.FromDay(), month.ToDay(), RecordsPerPage+1, (page-1)*RecordsPerPage)
+	if err != nil {
+		return RecordsPage{}, err
+	}
+	rp := RecordsPage{Kind: kind, Month: month, Page: page, Records: list, More: len(list) > RecordsPerPage}
+	if rp.More {
+		rp.Records = list[:RecordsPerPage]
+	}
+	return rp, nil
+}
+
 // Record returns one of her organisation's records, for the page that asks
 // whether to delete it.
 func (s *Service) Record(ctx context.Context, p *web.Principal, id string) (Activity, error) {

@@ -523,6 +523,14 @@ func (s *Store) activity(ctx context.Context, orgID, id string) (Activity, error
 	return list[0], nil
 }
 
+// records lists an organisation's records of a kind from one day to
+// another, newest day first, limit of them after skipping offset.
+func (s *Store) records(ctx context.Context, orgID, kind, from, to string, limit, offset int) ([]Activity, error) {
+	return s.activities(ctx, `SELECT `+activityCols+` FROM programme_activities a
+		WHERE a.org_id = $1 AND a.kind = $2 AND a.on_date >= $3 AND a.on_date <= $4
+		ORDER BY a.on_date DESC, a.created_at DESC, a.id LIMIT $5 OFFSET $6`, orgID, kind, from, to, limit, offset)
+}
+
 // recordPeople returns who a contact reached or a training's participants
 // (with their scores), codes opened, for the form that corrects the record.
 func (s *Store) recordPeople(ctx context.Context, orgID, id, kind string) ([]Participant, error) {
