@@ -270,14 +270,11 @@ func TestAMistakenRecordIsDeletedFromItsPage(t *testing.T) {
 	s := apptest.Start(t)
 	ctx := t.Context()
 	worker := &web.Principal{OrgID: orgID(t, s, 0), Role: web.RoleOutreach}
-	code, err := s.Programme.IssueCode(ctx, worker, programme.CodeInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	code := issueCode(t, s, worker)
 	today := time.Now().UTC().Format(time.DateOnly)
 	reached := func() float64 { t.Helper(); return yearFigure(t, s, worker.OrgID, "people_reached") }
 	before := reached()
-	id, err := s.Programme.RecordContact(ctx, worker, programme.Contact{On: today, Mode: programme.ModeIndividual, Codes: []string{code.Code}, Services: []string{"condoms"}})
+	id, err := s.Programme.RecordContact(ctx, worker, programme.Contact{On: today, Mode: programme.ModeIndividual, Codes: []string{code}, Services: []string{"condoms"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -319,14 +316,7 @@ func TestAWrongRecordIsCorrectedInPlace(t *testing.T) {
 	s := apptest.Start(t)
 	ctx := t.Context()
 	worker := &web.Principal{OrgID: orgID(t, s, 0), Role: web.RoleOutreach}
-	var codes []string
-	for range 2 {
-		c, err := s.Programme.IssueCode(ctx, worker, programme.CodeInput{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		codes = append(codes, programme.FormatCode(c.Code))
-	}
+	codes := []string{programme.FormatCode(issueCode(t, s, worker)), programme.FormatCode(issueCode(t, s, worker))}
 	today := time.Now().UTC().Format(time.DateOnly)
 	figure := func(name string) float64 { t.Helper(); return yearFigure(t, s, worker.OrgID, name) }
 	reached, condoms := figure("people_reached"), figure("condoms_distributed")
@@ -444,15 +434,12 @@ func TestOlderRecordsAreFoundMonthByMonth(t *testing.T) {
 	s := apptest.Start(t)
 	ctx := t.Context()
 	worker := &web.Principal{OrgID: orgID(t, s, 0), Role: web.RoleOutreach}
-	code, err := s.Programme.IssueCode(ctx, worker, programme.CodeInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	code := issueCode(t, s, worker)
 	month := programme.Month(programme.Month(s.Programme.Today()).From.AddDate(0, 0, -1)) // last month
 	var ids []string
 	for i := range programme.RecordsPerPage + 3 {
 		on := month.From.AddDate(0, 0, i%28).Format(time.DateOnly)
-		id, err := s.Programme.RecordContact(ctx, worker, programme.Contact{On: on, Mode: programme.ModeIndividual, Codes: []string{code.Code}})
+		id, err := s.Programme.RecordContact(ctx, worker, programme.Contact{On: on, Mode: programme.ModeIndividual, Codes: []string{code}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -500,7 +487,7 @@ func TestOlderRecordsAreFoundMonthByMonth(t *testing.T) {
 	back := url.QueryEscape(here)
 	id := ids[0] // the first day: on the second page
 	apptest.WantPage(t, c.Get("/programme/records/"+id+"/edit?back="+back), http.StatusOK, `name="back" value="`+htmlAttr(here)+`"`, `href="`+htmlAttr(here)+`"`)
-	form := url.Values{"on": {month.FromDay()}, "mode": {"small_group"}, "member_codes": {code.Code}, "back": {here}}
+	form := url.Values{"on": {month.FromDay()}, "mode": {"small_group"}, "member_codes": {code}, "back": {here}}
 	apptest.WantRedirect(t, c.Post("/programme/records/"+id+"/edit", form), here+"&done=flash.programme.record_corrected")
 	apptest.WantPage(t, c.Get("/programme/records/"+id+"/delete?back="+back), http.StatusOK, `href="`+htmlAttr(here)+`"`)
 	apptest.WantRedirect(t, c.Post("/programme/records/"+id+"/delete", url.Values{"back": {here}}), here+"&done=flash.programme.record_deleted")
@@ -529,15 +516,21 @@ func programmeWildcards() map[string]wildcard {
 func contactOfOtherOrg(t *testing.T, s *apptest.Server, org int) string {
 	t.Helper()
 	worker := &web.Principal{OrgID: otherOrg(t, s, org).ID, Role: web.RoleOutreach}
-	code, err := s.Programme.IssueCode(t.Context(), worker, programme.CodeInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, err := s.Programme.RecordContact(t.Context(), worker, programme.Contact{On: "2026-11-02", Mode: programme.ModeIndividual, Codes: []string{code.Code}})
+	id, err := s.Programme.RecordContact(t.Context(), worker, programme.Contact{On: "2026-11-02", Mode: programme.ModeIndividual, Codes: []string{issueCode(t, s, worker)}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return id
+}
+
+// issueCode issues a member code in the worker's organisation.
+func issueCode(t *testing.T, s *apptest.Server, worker *web.Principal) string {
+	t.Helper()
+	c, err := s.Programme.IssueCode(t.Context(), worker, programme.CodeInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Code
 }
 
 // yearFigure is one of an organisation's figures for this year, as its
