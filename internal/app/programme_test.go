@@ -516,7 +516,7 @@ func programmeWildcards() map[string]wildcard {
 func contactOfOtherOrg(t *testing.T, s *apptest.Server, org int) string {
 	t.Helper()
 	worker := &web.Principal{OrgID: otherOrg(t, s, org).ID, Role: web.RoleOutreach}
-	id, err := s.Programme.RecordContact(t.Context(), worker, programme.Contact{On: "2026-11-02", Mode: programme.ModeIndividual, Codes: []string{issueCode(t, s, worker)}})
+	id, err := s.Programme.RecordContact(t.Context(), worker, programme.Contact{On: s.Programme.Today().Format(time.DateOnly), Mode: programme.ModeIndividual, Codes: []string{issueCode(t, s, worker)}})
 	if err != nil {
 		t.Fatal(err)
 	}
