@@ -482,6 +482,45 @@ func TestOlderRecordsAreFoundMonthByMonth(t *testing.T) {
 		t.Errorf("a member's list: %d", p.Status)
 	}
 
+	// The same list in the API, as its document says.
+	doc := loadOpenAPI(t)
+	token := s.Token(t, s.Login(t, 0, web.RoleOutreach))
+	var page struct {
+		More       bool
+		Page       int
+		Activities []struct{ ID, Kind, On, Mode string }
+	}
+	for _, want := range []struct {
+		page, n int
+		more    bool
+	}{{1, programme.RecordsPerPage, true}, {2, 3, false}} {
+		var raw any
+		path := "/api/v1/activities?kind=contact&month=" + m + "&page=" + strconv.Itoa(want.page)
+		if st := s.JSON(t, token, "GET", path, nil, &raw); st != http.StatusOK {
+			t.Fatalf("%s: %d", path, st)
+		}
+		checkAgainstDoc(t, doc, "GET", "/api/v1/activities", http.StatusOK, raw)
+		b, _ := json.Marshal(raw)
+		if err := json.Unmarshal(b, &page); err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Activities) != want.n || page.More != want.more || page.Page != want.page || page.Activities[0].Kind != "contact" || page.Activities[0].Mode != "individual" {
+			t.Errorf("%s: %d activities, more %v, page %d; want %d, %v: %+v", path, len(page.Activities), page.More, page.Page, want.n, want.more, page.Activities[0])
+		}
+	}
+	var bad any
+	if st := s.JSON(t, token, "GET", "/api/v1/activities?month=November", nil, &bad); st != http.StatusUnprocessableEntity {
+		t.Errorf("a month that is not one: %d", st)
+	} else {
+		checkAgainstDoc(t, doc, "GET", "/api/v1/activities", st, bad)
+	}
+	if st := s.JSON(t, s.Token(t, s.Login(t, 1, web.RoleOutreach)), "GET", "/api/v1/activities?month="+m, nil, &page); st != http.StatusOK || len(page.Activities) != 0 {
+		t.Errorf("another organisation's API list: %d, %d records", st, len(page.Activities))
+	}
+	if st := s.JSON(t, s.Token(t, s.Login(t, 0, web.RoleMember)), "GET", "/api/v1/activities", nil, nil); st != http.StatusNotFound {
+		t.Errorf("a member's API list: %d", st)
+	}
+
 	// Corrected and deleted from the second page, back to it.
 	here := list + "&page=2"
 	back := url.QueryEscape(here)

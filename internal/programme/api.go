@@ -126,6 +126,55 @@ func (h *HTTP) apiPutActivity(w http.ResponseWriter, r *http.Request, id string)
 	return nil
 }
 
+// activityJSON is a record as the API lists it: what the figures count,
+// never who (a contact's people are a number).
+type activityJSON struct {
+	ID         string   `json:"id"`
+	Kind       string   `json:"kind"`
+	On         string   `json:"on"`
+	Mode       string   `json:"mode,omitempty"`
+	Services   []string `json:"services,omitempty"`
+	Condoms    int64    `json:"condoms,omitempty"`
+	Topic      string   `json:"topic,omitempty"`
+	Title      string   `json:"title,omitempty"`
+	Modules    []string `json:"modules,omitempty"`
+	Attendance int64    `json:"attendance,omitempty"`
+	People     int64    `json:"people"`
+}
+
+// apiActivities lists the organisation's records of a kind in a month, a
+// page at a time, as the records page does.
+func (h *HTTP) apiActivities(w http.ResponseWriter, r *http.Request) error {
+	kind, month, page, err := h.recordsQuery(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	p := web.PrincipalFrom(r.Context())
+	rp, err := h.svc.Records(r.Context(), p, kind, month, page)
+	if err != nil {
+		return err
+	}
+	svcs, err := h.svc.Services(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	out := make([]activityJSON, len(rp.Records))
+	for i, a := range rp.Records {
+		j := activityJSON{ID: a.ID, Kind: a.Kind, On: a.On, People: a.People}
+		switch a.Kind {
+		case KindContact:
+			j.Mode, j.Services, j.Condoms = a.Mode, serviceKeys(svcs, a.Services), a.Condoms
+		case KindGroupSession:
+			j.Topic, j.Attendance = a.Title, a.Attendance
+		case KindTraining:
+			j.Title, j.Modules, j.Attendance = a.Title, a.Modules, a.Attendance
+		}
+		out[i] = j
+	}
+	web.JSON(w, http.StatusOK, map[string]any{"kind": kind, "month": month.From.Format(monthLayout), "page": rp.Page, "more": rp.More, "activities": out})
+	return nil
+}
+
 // apiDeleteActivity deletes a record entered by mistake.
 func (h *HTTP) apiDeleteActivity(w http.ResponseWriter, r *http.Request) error {
 	if _, err := h.svc.DeleteRecord(r.Context(), web.PrincipalFrom(r.Context()), r.PathValue("id")); err != nil {

@@ -56,6 +56,7 @@ func (h *HTTP) Routes(rt *web.Router) {
 	admin := web.Only(web.RoleAdmin)
 
 	rt.Handle("POST /api/v1/member-codes", rec, h.apiIssueCode)
+	rt.Handle("GET /api/v1/activities", rec, h.apiActivities)
 	rt.Handle("POST /api/v1/activities", rec, h.apiActivity)
 	rt.Handle("PUT /api/v1/activities/{id}", rec, h.apiCorrectActivity)
 	rt.Handle("DELETE /api/v1/activities/{id}", rec, h.apiDeleteActivity)

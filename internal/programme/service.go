@@ -521,6 +521,18 @@ func (s *Service) Record(ctx context.Context, p *web.Principal, id string) (Acti
 	return s.store.activity(ctx, p.OrgID, id)
 }
 
+// serviceKeys returns the keys of the services of items whose bits are set
+// in mask.
+func serviceKeys(items []ServiceItem, mask int64) []string {
+	var keys []string
+	for _, svc := range items {
+		if mask&(1<<svc.Bit) != 0 {
+			keys = append(keys, svc.Key)
+		}
+	}
+	return keys
+}
+
 // RecordForm returns one of her organisation's records as its form shows
 // it, to be corrected: a contact's codes and services, a training's
 // participants with their scores.
@@ -541,11 +553,7 @@ func (s *Service) RecordForm(ctx context.Context, p *web.Principal, id string) (
 		if err != nil {
 			return RecordForm{}, err
 		}
-		for _, svc := range append(BuiltinServices(), st.Services...) {
-			if a.Services&(1<<svc.Bit) != 0 {
-				f.Services = append(f.Services, svc.Key)
-			}
-		}
+		f.Services = serviceKeys(append(BuiltinServices(), st.Services...), a.Services)
 	}
 	return f, nil
 }
