@@ -32,6 +32,8 @@ type browser struct {
 	client *http.Client
 	// session is the session cookie's value; "" when signed out.
 	session string
+	// flash is the flash cookie's value, sent with the next request.
+	flash string
 }
 
 // answer is what a request got back.
@@ -40,6 +42,8 @@ type answer struct {
 	Body     string
 	Location string
 	Type     string
+	// Flash is the confirmation left for the next page, or "".
+	Flash string
 }
 
 func newBrowser(t *testing.T, s *apptest.Server) *browser {
@@ -67,6 +71,9 @@ func (b *browser) do(method, path string, form url.Values) answer {
 	if b.session != "" {
 		req.AddCookie(&http.Cookie{Name: account.SessionCookie, Value: b.session})
 	}
+	if b.flash != "" {
+		req.AddCookie(&http.Cookie{Name: web.FlashCookie, Value: b.flash})
+	}
 	resp, err := b.client.Do(req)
 	if err != nil {
 		b.t.Fatal(err)
@@ -76,15 +83,24 @@ func (b *browser) do(method, path string, form url.Values) answer {
 	if err != nil {
 		b.t.Fatal(err)
 	}
+	a := answer{Status: resp.StatusCode, Body: string(raw), Location: resp.Header.Get("Location"), Type: resp.Header.Get("Content-Type")}
 	for _, c := range resp.Cookies() {
-		if c.Name == account.SessionCookie {
+		switch c.Name {
+		case account.SessionCookie:
 			b.session = c.Value
 			if c.MaxAge < 0 {
 				b.session = ""
 			}
+		case web.FlashCookie:
+			b.flash = c.Value
+			if c.MaxAge < 0 {
+				b.flash = ""
+			} else {
+				a.Flash = c.Value
+			}
 		}
 	}
-	return answer{Status: resp.StatusCode, Body: string(raw), Location: resp.Header.Get("Location"), Type: resp.Header.Get("Content-Type")}
+	return a
 }
 
 func (b *browser) get(path string) answer { b.t.Helper(); return b.do(http.MethodGet, path, nil) }
@@ -108,12 +124,12 @@ func signInAs(t *testing.T, s *apptest.Server, l app.Login) *browser {
 	return b
 }
 
-// wantRedirect fails unless a is a redirect to a path starting with prefix.
+// wantRedirect fails unless a is a redirect to a path starting with prefix;
+// a "done=flash.…" in prefix is the confirmation it must leave for the next
+// page (see apptest.WantRedirect).
 func wantRedirect(t *testing.T, a answer, prefix string) {
 	t.Helper()
-	if a.Status != http.StatusSeeOther || !strings.HasPrefix(a.Location, prefix) {
-		t.Fatalf("got %d to %q, want a redirect to %s…", a.Status, a.Location, prefix)
-	}
+	apptest.WantRedirect(t, apptest.Page{Status: a.Status, Body: a.Body, Location: a.Location, Flash: a.Flash}, prefix)
 }
 
 func wantPage(t *testing.T, a answer, status int, texts ...string) {
@@ -263,7 +279,7 @@ func TestAccountPagesRenderForTheirRolesInBothLanguages(t *testing.T) {
 		wantPage(t, root.get("/network/orgs"), http.StatusOK, ">"+cat.T("zh-CN", "account.orgs.title")+"</h1>", app.DemoOrgs[1].Slug)
 		// She switches to English in settings: the next page is in English.
 		wantRedirect(t, root.post("/settings/lang", url.Values{"lang": {"en"}}), "/settings?done=flash.account_lang_saved")
-		wantPage(t, root.get("/settings?done=flash.account_lang_saved"), http.StatusOK, `<html lang="en">`,
+		wantPage(t, root.get("/settings"), http.StatusOK, `<html lang="en">`,
 			cat.T("en", "flash.account_lang_saved"), `value="en" checked`)
 		wantPage(t, root.get("/network/orgs"), http.StatusOK, ">"+cat.T("en", "account.orgs.title")+"</h1>")
 

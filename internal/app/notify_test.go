@@ -202,7 +202,7 @@ func TestSettingsPageAddsAPhoneKeepsWhatSheTypedAndSendsTheTestThere(t *testing.
 	apptest.WantPage(t, p, http.StatusUnprocessableEntity, s.Text("zh-CN", "notify.error.phone"), `value="12-34"`)
 
 	apptest.WantRedirect(t, c.Post("/settings/notifications/phone", url.Values{"phone": {"138-0013-8000"}}), "/settings/notifications?done=flash.notify_added")
-	page := c.Get("/settings/notifications?done=flash.notify_added")
+	page := c.Get("/settings/notifications")
 	apptest.WantPage(t, page, http.StatusOK, s.Text("zh-CN", "flash.notify_added"), "&#43;861••••••8000")
 	if strings.Contains(page.Body, "13800138000") {
 		t.Fatal("the page shows her whole number")

@@ -76,14 +76,14 @@ func (s *site) advance(t *testing.T, d time.Duration) {
 	}
 }
 
-var checkinPath = regexp.MustCompile(`^/checkins/([A-Z0-9]+)\?done=flash\.checkin_started$`)
+var checkinPath = regexp.MustCompile(`^/checkins/([A-Z0-9]+)$`)
 
 // start posts the start form and returns the new check-in's id.
 func start(t *testing.T, c *apptest.PageClient, form map[string][]string) string {
 	t.Helper()
 	p := c.Post("/checkins/new", form)
 	m := checkinPath.FindStringSubmatch(p.Location)
-	if p.Status != http.StatusSeeOther || m == nil {
+	if p.Status != http.StatusSeeOther || m == nil || p.Flash != "flash.checkin_started" {
 		t.Fatalf("start: %d to %q; body:\n%.2000s", p.Status, p.Location, p.Body)
 	}
 	return m[1]

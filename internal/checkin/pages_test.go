@@ -23,7 +23,7 @@ func TestStartInTwoTapsFromHomeSeeTheTimeLeftAndMarkSafe(t *testing.T) {
 		apptest.WantPage(t, c.Get("/checkins/new"), http.StatusOK, `value="outreach1" checked`, s.Text(zh, "checkin.preset.60"))
 		id := start(t, c, url.Values{"minutes": {"60"}, "buddy": {"outreach1"}, "note": {"Spring Hotel, room 12"}})
 
-		view := c.Get("/checkins/" + id + "?done=flash.checkin_started")
+		view := c.Get("/checkins/" + id)
 		apptest.WantPage(t, view, http.StatusOK, s.Text(zh, "flash.checkin_started"), `data-countdown="3600"`,
 			s.Text(zh, "checkin.span.h", "Count", 1), s.Text(zh, "checkin.safe_button"), "Spring Hotel, room 12", "outreach1")
 		s.clk.Add(22 * time.Minute)
@@ -116,7 +116,7 @@ func TestTheTextedLinksEndHerCheckinOnlyWithHerPINAndShowHerBuddyTheNote(t *test
 
 		// With her PIN the link ends it, and the buddy who was told hears so.
 		apptest.WantRedirect(t, anon.Post(safeLink, url.Values{"pin": {"2468"}}), safeLink+"?done=flash.checkin_safe")
-		apptest.WantPage(t, anon.Get(safeLink+"?done=flash.checkin_safe"), http.StatusOK, s.Text("en", "flash.checkin_safe"), s.Text("en", "checkin.link.ended"))
+		apptest.WantPage(t, anon.Get(safeLink), http.StatusOK, s.Text("en", "flash.checkin_safe"), s.Text("en", "checkin.link.ended"))
 		apptest.WaitFor(t, 15*time.Second, func() bool { return s.sms.count(buddyPhone) == 2 })
 		apptest.WantPage(t, anon.Get(buddyLink), http.StatusOK, s.Text("en", "checkin.link.buddy_safe"))
 	})

@@ -389,8 +389,8 @@ func TestStaffAddAndEditDirectoryEntries(t *testing.T) {
 			t.Fatalf("member removes: %d", w.Code)
 		}
 		w = s.post(t, "moderator", "/rights/directory/"+list[0].ID+"/remove", nil)
-		if w.Code != http.StatusSeeOther || !strings.Contains(w.Header().Get("Location"), "flash.rights_entry_removed") {
-			t.Fatalf("remove: %d %s", w.Code, w.Header().Get("Location"))
+		if w.Code != http.StatusSeeOther || !strings.Contains(w.Header().Get("Set-Cookie"), web.FlashCookie+"=flash.rights_entry_removed") {
+			t.Fatalf("remove: %d %s %s", w.Code, w.Header().Get("Location"), w.Header().Get("Set-Cookie"))
 		}
 		if list, _ := s.svc.Directory(ctx, "", ""); len(list) != 0 {
 			t.Fatalf("entries after removal: %v", list)

@@ -103,11 +103,13 @@ type View struct {
 	Data  any
 	Form  *Form
 	// Errors are translated messages shown at the top of the page.
-	Errors  []string
-	catalog *Catalog
-	assets  *Assets
-	nav     []NavItem
-	Now     time.Time
+	Errors []string
+	// endFlash: the request brought FlashCookie, which Render ends.
+	endFlash bool
+	catalog  *Catalog
+	assets   *Assets
+	nav      []NavItem
+	Now      time.Time
 }
 
 // T translates a message id; args are pairs of key and value.
@@ -184,8 +186,11 @@ func (rd *Renderer) NewView(r *http.Request, data any) *View {
 		nav:       rd.nav,
 		Now:       time.Now().UTC(),
 	}
-	if id := r.URL.Query().Get("done"); strings.HasPrefix(id, "flash.") && rd.catalog.Has(v.Lang, id) {
-		v.Flash = v.T(id)
+	if c, err := r.Cookie(FlashCookie); err == nil {
+		v.endFlash = true
+		if strings.HasPrefix(c.Value, "flash.") && rd.catalog.Has(v.Lang, c.Value) {
+			v.Flash = v.T(c.Value)
+		}
 	}
 	return v
 }
@@ -216,6 +221,9 @@ func (rd *Renderer) Render(w http.ResponseWriter, status int, name string, v *Vi
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		return fmt.Errorf("web: render %s: %w", name, err)
+	}
+	if v.endFlash {
+		http.SetCookie(w, flashCookie("", -1))
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Language", v.Lang)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/sisterline/sisterline/internal/apperr"
@@ -113,8 +114,28 @@ func DecodeJSON(r *http.Request, v any) error {
 	return nil
 }
 
+// FlashCookie carries the confirmation a redirect leads to ("Saved.") to
+// the next page, which shows it and ends the cookie. In the address it would
+// stay in the phone's history ("done=flash.checkin_safe"), show again on
+// every reload, and be anyone's to send in a link.
+const FlashCookie = "__Host-flash"
+
 // Redirect answers a form post with 303 See Other, so a reload does not post
-// again.
+// again. A confirmation given in to as done=flash.… goes in FlashCookie, and
+// out of the address.
 func Redirect(w http.ResponseWriter, r *http.Request, to string) {
+	if u, err := url.Parse(to); err == nil {
+		if q := u.Query(); strings.HasPrefix(q.Get("done"), "flash.") {
+			http.SetCookie(w, flashCookie(q.Get("done"), 60))
+			q.Del("done")
+			u.RawQuery = q.Encode()
+			to = u.String()
+		}
+	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// flashCookie is FlashCookie holding id for maxAge seconds (-1: ended).
+func flashCookie(id string, maxAge int) *http.Cookie {
+	return &http.Cookie{Name: FlashCookie, Value: id, Path: "/", MaxAge: maxAge, Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode}
 }

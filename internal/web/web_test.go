@@ -321,3 +321,34 @@ func TestPartialsAreSharedByPagesAndAreNotPages(t *testing.T) {
 		t.Fatal("a partial became a page")
 	}
 }
+
+// TestRedirectCarriesTheConfirmationInACookie: "done=flash.…" leaves the
+// address for a short, HttpOnly, same-site cookie; other parameters stay;
+// an address without a confirmation is left alone.
+func TestRedirectCarriesTheConfirmationInACookie(t *testing.T) {
+	for _, c := range []struct{ to, location, flash string }{
+		{"/programme/records?kind=contact&month=2026-09&page=2&done=flash.programme.record_corrected", "/programme/records?kind=contact&month=2026-09&page=2", "flash.programme.record_corrected"},
+		{"/checkins/X1?done=flash.checkin_safe", "/checkins/X1", "flash.checkin_safe"},
+		{"/reports/new?step=who&rows=3", "/reports/new?step=who&rows=3", ""},
+		{"/?done=elsewhere", "/?done=elsewhere", ""},
+	} {
+		w := httptest.NewRecorder()
+		Redirect(w, httptest.NewRequest(http.MethodPost, "/", nil), c.to)
+		res := w.Result()
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != c.location {
+			t.Errorf("%s: %d to %q, want 303 to %q", c.to, res.StatusCode, res.Header.Get("Location"), c.location)
+		}
+		var got *http.Cookie
+		for _, ck := range res.Cookies() {
+			if ck.Name == FlashCookie {
+				got = ck
+			}
+		}
+		switch {
+		case c.flash == "" && got != nil:
+			t.Errorf("%s: a flash cookie %q", c.to, got.Value)
+		case c.flash != "" && (got == nil || got.Value != c.flash || !got.HttpOnly || !got.Secure || got.SameSite != http.SameSiteStrictMode || got.MaxAge != 60 || got.Path != "/"):
+			t.Errorf("%s: flash cookie %+v, want %q, HttpOnly, Secure, SameSite=Strict, 60 s, path /", c.to, got, c.flash)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sisterline/sisterline/internal/account"
 	"github.com/sisterline/sisterline/internal/app"
+	"github.com/sisterline/sisterline/internal/web"
 )
 
 // PageClient is a minimal web browser for page tests: it keeps the session
@@ -23,6 +24,9 @@ type PageClient struct {
 	client *http.Client
 	// Session is the session cookie's value; "" when signed out.
 	Session string
+	// flash is the flash cookie's value (web.FlashCookie), sent with the
+	// next request as a browser sends it.
+	flash string
 }
 
 // Page is what a request got back.
@@ -30,6 +34,9 @@ type Page struct {
 	Status   int
 	Body     string
 	Location string
+	// Flash is the confirmation the answer leaves for the next page (the
+	// message id in web.FlashCookie), or "".
+	Flash string
 }
 
 // NewPageClient returns a signed-out page client.
@@ -69,6 +76,9 @@ func (c *PageClient) Do(method, path string, form url.Values) Page {
 	if c.Session != "" {
 		req.AddCookie(&http.Cookie{Name: account.SessionCookie, Value: c.Session})
 	}
+	if c.flash != "" {
+		req.AddCookie(&http.Cookie{Name: web.FlashCookie, Value: c.flash})
+	}
 	resp, err := c.client.Do(req)
 	if err != nil {
 		c.t.Fatal(err)
@@ -78,15 +88,24 @@ func (c *PageClient) Do(method, path string, form url.Values) Page {
 	if err != nil {
 		c.t.Fatal(err)
 	}
+	p := Page{Status: resp.StatusCode, Body: string(raw), Location: resp.Header.Get("Location")}
 	for _, ck := range resp.Cookies() {
-		if ck.Name == account.SessionCookie {
+		switch ck.Name {
+		case account.SessionCookie:
 			c.Session = ck.Value
 			if ck.MaxAge < 0 {
 				c.Session = ""
 			}
+		case web.FlashCookie:
+			c.flash = ck.Value
+			if ck.MaxAge < 0 {
+				c.flash = ""
+			} else {
+				p.Flash = ck.Value
+			}
 		}
 	}
-	return Page{Status: resp.StatusCode, Body: string(raw), Location: resp.Header.Get("Location")}
+	return p
 }
 
 // Get fetches a page.
@@ -130,11 +149,35 @@ func WantPage(t testing.TB, p Page, status int, texts ...string) {
 }
 
 // WantRedirect fails t unless p is a 303 to a location starting with prefix.
+// A "done=flash.…" in prefix is the confirmation the answer must leave for
+// the next page (Page.Flash), as web.Redirect moves it out of the address;
+// "done=" alone asks for any.
 func WantRedirect(t testing.TB, p Page, prefix string) {
 	t.Helper()
+	prefix, flash, wantFlash := SplitFlash(prefix)
 	if p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location, prefix) {
 		t.Fatalf("got %d to %q, want a redirect to %s…; body:\n%s", p.Status, p.Location, prefix, shorten(p.Body))
 	}
+	if wantFlash && (p.Flash == "" || flash != "" && p.Flash != flash) {
+		t.Fatalf("redirect to %q leaves the confirmation %q, want %q", p.Location, p.Flash, flash)
+	}
+}
+
+// SplitFlash takes a "done" parameter out of an address as web.Redirect
+// does: the address without it, its value, and whether it was there.
+func SplitFlash(addr string) (string, string, bool) {
+	u, err := url.Parse(addr)
+	if err != nil {
+		return addr, "", false
+	}
+	q := u.Query()
+	if _, ok := q["done"]; !ok {
+		return addr, "", false
+	}
+	flash := q.Get("done")
+	q.Del("done")
+	u.RawQuery = q.Encode()
+	return u.String(), flash, true
 }
 
 // htmlText escapes as html/template does in text.
