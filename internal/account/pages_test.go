@@ -22,127 +22,29 @@ import (
 	"github.com/sisterline/sisterline/internal/web"
 )
 
-// browser is a minimal web browser for the page tests. The session cookie
-// is __Host- and Secure, which net/http/cookiejar will not send over plain
-// http, so the browser keeps it itself. It does not follow redirects, so
-// the tests see where each answer points.
-type browser struct {
-	t      *testing.T
-	s      *apptest.Server
-	client *http.Client
-	// session is the session cookie's value; "" when signed out.
-	session string
-	// flash is the flash cookie's value, sent with the next request.
-	flash string
-}
+// browser is apptest.PageClient under the names these tests use: it keeps
+// the session and flash cookies itself and does not follow redirects.
+type browser struct{ *apptest.PageClient }
 
 // answer is what a request got back.
-type answer struct {
-	Status   int
-	Body     string
-	Location string
-	Type     string
-	// Flash is the confirmation left for the next page, or "".
-	Flash string
-}
+type answer = apptest.Page
 
-func newBrowser(t *testing.T, s *apptest.Server) *browser {
-	return &browser{t: t, s: s, client: &http.Client{
-		Timeout:       10 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}
-}
+func newBrowser(t *testing.T, s *apptest.Server) *browser { return &browser{s.NewPageClient(t)} }
 
-func (b *browser) do(method, path string, form url.Values) answer {
-	b.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, b.s.URL+path, body)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		// What a browser sends with a same-origin form post.
-		req.Header.Set("Origin", b.s.URL)
-	}
-	if b.session != "" {
-		req.AddCookie(&http.Cookie{Name: account.SessionCookie, Value: b.session})
-	}
-	if b.flash != "" {
-		req.AddCookie(&http.Cookie{Name: web.FlashCookie, Value: b.flash})
-	}
-	resp, err := b.client.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	a := answer{Status: resp.StatusCode, Body: string(raw), Location: resp.Header.Get("Location"), Type: resp.Header.Get("Content-Type")}
-	for _, c := range resp.Cookies() {
-		switch c.Name {
-		case account.SessionCookie:
-			b.session = c.Value
-			if c.MaxAge < 0 {
-				b.session = ""
-			}
-		case web.FlashCookie:
-			b.flash = c.Value
-			if c.MaxAge < 0 {
-				b.flash = ""
-			} else {
-				a.Flash = c.Value
-			}
-		}
-	}
-	return a
-}
+func (b *browser) get(path string) answer { return b.Get(path) }
 
-func (b *browser) get(path string) answer { b.t.Helper(); return b.do(http.MethodGet, path, nil) }
-
-func (b *browser) post(path string, form url.Values) answer {
-	b.t.Helper()
-	if form == nil {
-		form = url.Values{}
-	}
-	return b.do(http.MethodPost, path, form)
-}
+func (b *browser) post(path string, form url.Values) answer { return b.Post(path, form) }
 
 // signInAs signs l in through the sign-in form and returns her browser.
 func signInAs(t *testing.T, s *apptest.Server, l app.Login) *browser {
 	t.Helper()
-	b := newBrowser(t, s)
-	a := b.post("/signin", url.Values{"handle": {l.Handle}, "passphrase": {l.Passphrase}, "next": {"/"}})
-	if a.Status != http.StatusSeeOther || b.session == "" {
-		t.Fatalf("sign in %s: status %d, location %q", l.Handle, a.Status, a.Location)
-	}
-	return b
+	return &browser{s.SignInPages(t, l)}
 }
 
-// wantRedirect fails unless a is a redirect to a path starting with prefix;
-// a "done=flash.…" in prefix is the confirmation it must leave for the next
-// page (see apptest.WantRedirect).
-func wantRedirect(t *testing.T, a answer, prefix string) {
-	t.Helper()
-	apptest.WantRedirect(t, apptest.Page{Status: a.Status, Body: a.Body, Location: a.Location, Flash: a.Flash}, prefix)
-}
-
-func wantPage(t *testing.T, a answer, status int, texts ...string) {
-	t.Helper()
-	if a.Status != status {
-		t.Fatalf("status %d (location %q), want %d", a.Status, a.Location, status)
-	}
-	for _, s := range texts {
-		if !strings.Contains(a.Body, s) {
-			t.Errorf("page lacks %q", s)
-		}
-	}
-}
+var (
+	wantRedirect = apptest.WantRedirect
+	wantPage     = apptest.WantPage
+)
 
 // onBothEngines runs test against a seeded server on SQLite, then on
 // PostgreSQL when SISTERLINE_TEST_POSTGRES is set.
@@ -375,12 +277,12 @@ func TestSignOutEverywhereEndsEverySessionIncludingThisOne(t *testing.T) {
 	onBothEngines(t, func(t *testing.T, s *apptest.Server) {
 		l := s.Login(t, 0, web.RoleMember)
 		here, there := signInAs(t, s, l), signInAs(t, s, l)
-		old := here.session
+		old := here.Session
 		wantRedirect(t, here.post("/settings/signout-everywhere", nil), "/signin?done=flash.account_signed_out_everywhere")
-		if here.session != "" {
+		if here.Session != "" {
 			t.Error("the session cookie was not cleared")
 		}
-		here.session = old // the same cookie, kept: it no longer works
+		here.Session = old // the same cookie, kept: it no longer works
 		wantRedirect(t, here.get("/settings"), "/signin")
 		wantRedirect(t, there.get("/settings"), "/signin")
 	})
