@@ -451,6 +451,7 @@ func TestOlderRecordsAreFoundMonthByMonth(t *testing.T) {
 	c := s.SignInPages(t, s.Login(t, 0, web.RoleOutreach))
 	rows := func(p apptest.Page) int { return strings.Count(p.Body, `/edit?back=`) }
 
+	apptest.WantPage(t, c.Get("/programme"), http.StatusOK, `href="/programme/records"`)
 	first := c.Get(list)
 	apptest.WantPage(t, first, http.StatusOK, s.Text("zh-CN", "programme.records.title"), `value="`+m+`"`, `rel="next"`, `page=2`)
 	if n := rows(first); n != programme.RecordsPerPage {
