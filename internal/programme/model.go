@@ -60,6 +60,9 @@ const (
 	KindTraining     = "training"
 )
 
+// ActivityKinds lists the kinds of record, in the order pages show them.
+func ActivityKinds() []string { return []string{KindContact, KindGroupSession, KindTraining} }
+
 // AgeBands are the five-year bands a code may carry (MER's 15–19 … 50+);
 // the GAM split <25 / 25+ is derived from them.
 var ageBands = []string{"15-19", "20-24", "25-29", "30-34", "35-39", "40-44", "45-49", "50+"}

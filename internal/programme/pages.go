@@ -426,7 +426,7 @@ func (h *HTTP) settingsData(r *http.Request) pageData {
 			}, nil)
 		}
 		return map[string]any{"Settings": st, "Customs": customs, "Services": svcs, "Own": st.Services, "RatioSources": ratioSources,
-			"Records": choices(v, "programme.record.", []string{KindContact, KindGroupSession, KindTraining, "referral"}),
+			"Records": choices(v, "programme.record.", append(ActivityKinds(), "referral")),
 			"Modes":   choices(v, "programme.mode.", Modes()), "MinThreshold": MinThreshold,
 			"Kinds": choices(v, "programme.kind.", []string{"count", "unique", "ratio"}),
 			"Keys":  mappingKeys(), "Example": dhis2Example}, nil

@@ -44,9 +44,6 @@ var recordKinds = map[string]recordKind{
 	},
 }
 
-// recordKindOrder is the order of the kinds on the records list.
-var recordKindOrder = []string{KindContact, KindGroupSession, KindTraining}
-
 // monthLayout is how a month is written in the records list's address and
 // in its month field (an HTML month input).
 const monthLayout = "2006-01"
@@ -115,8 +112,8 @@ func (h *HTTP) recordsPage(w http.ResponseWriter, r *http.Request) error {
 		v = v.WithForm(q, ae.Fields)
 		status = web.Status(ae.Code)
 	}
-	kinds := make([]map[string]any, len(recordKindOrder))
-	for i, k := range recordKindOrder {
+	kinds := make([]map[string]any, len(ActivityKinds()))
+	for i, k := range ActivityKinds() {
 		kinds[i] = map[string]any{"Kind": k, "URL": recordsURL(k, month, 1), "Current": k == kind}
 	}
 	d := map[string]any{

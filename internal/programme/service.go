@@ -497,7 +497,7 @@ func (s *Service) Records(ctx context.Context, p *web.Principal, kind string, mo
 	if !isRecorder(p) {
 		return RecordsPage{}, errNotFound
 	}
-	if !slices.Contains([]string{KindContact, KindGroupSession, KindTraining}, kind) {
+	if !slices.Contains(ActivityKinds(), kind) {
 		return RecordsPage{}, apperr.Field("kind", "programme.error.kind")
 	}
 	page = min(max(page, 1), maxRecordsPage)
@@ -757,7 +757,7 @@ func (s *Service) AddCustom(ctx context.Context, p *web.Principal, c Custom) (st
 	}
 	switch c.Kind {
 	case "count", "unique":
-		if !slices.Contains([]string{KindContact, KindGroupSession, KindTraining, "referral"}, c.Record) {
+		if !slices.Contains(append(ActivityKinds(), "referral"), c.Record) {
 			f["record"] = "programme.error.choice"
 		}
 		if c.Kind == "unique" && c.Record == KindGroupSession {
