@@ -76,6 +76,19 @@ func BenchmarkIndicatorsOneYear(b *testing.B) {
 					}
 				}
 			})
+			// The records list: a month of contacts (about 83,000), its
+			// first page and pages further back.
+			nov, _ := ParsePeriod("202611")
+			for _, page := range []int{1, 100, 1000} {
+				b.Run(fmt.Sprintf("records-page-%d", page), func(b *testing.B) {
+					for b.Loop() {
+						rp, err := svc.Records(ctx, as(orgID, "admin"), KindContact, nov, page)
+						if err != nil || len(rp.Records) != RecordsPerPage {
+							b.Fatalf("page %d: %d records, %v", page, len(rp.Records), err)
+						}
+					}
+				})
+			}
 		})
 	}
 }

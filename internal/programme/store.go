@@ -524,11 +524,15 @@ func (s *Store) activity(ctx context.Context, orgID, id string) (Activity, error
 }
 
 // records lists an organisation's records of a kind from one day to
-// another, newest day first, limit of them after skipping offset.
+// another, newest day first, limit of them after skipping offset. The page's
+// ids come from the index alone; only its own rows are read and counted
+// (PostgreSQL works out the select list of every row it skips).
 func (s *Store) records(ctx context.Context, orgID, kind, from, to string, limit, offset int) ([]Activity, error) {
-	return s.activities(ctx, `SELECT `+activityCols+` FROM programme_activities a
-		WHERE a.org_id = $1 AND a.kind = $2 AND a.on_date >= $3 AND a.on_date <= $4
-		ORDER BY a.on_date DESC, a.created_at DESC, a.id LIMIT $5 OFFSET $6`, orgID, kind, from, to, limit, offset)
+	const order = `ORDER BY a.on_date DESC, a.created_at DESC, a.id DESC`
+	return s.activities(ctx, `SELECT `+activityCols+` FROM programme_activities a JOIN (
+			SELECT a.id FROM programme_activities a
+			WHERE a.org_id = $1 AND a.kind = $2 AND a.on_date >= $3 AND a.on_date <= $4 `+order+` LIMIT $5 OFFSET $6
+		) page ON page.id = a.id `+order, orgID, kind, from, to, limit, offset)
 }
 
 // recordPeople returns who a contact reached or a training's participants
@@ -573,7 +577,7 @@ func intOf(n sql.NullInt64) *int {
 // recent lists an organisation's latest records of a kind.
 func (s *Store) recent(ctx context.Context, orgID, kind string, limit int) ([]Activity, error) {
 	return s.activities(ctx, `SELECT `+activityCols+`
-		FROM programme_activities a WHERE a.org_id = $1 AND a.kind = $2 ORDER BY a.on_date DESC, a.created_at DESC LIMIT $3`, orgID, kind, limit)
+		FROM programme_activities a WHERE a.org_id = $1 AND a.kind = $2 ORDER BY a.on_date DESC, a.created_at DESC, a.id DESC LIMIT $3`, orgID, kind, limit)
 }
 
 func (s *Store) activities(ctx context.Context, query string, args ...any) ([]Activity, error) {
