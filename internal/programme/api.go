@@ -92,26 +92,11 @@ func (h *HTTP) apiPutActivity(w http.ResponseWriter, r *http.Request, id string)
 	var err error
 	switch in.Kind {
 	case KindContact:
-		c := Contact{On: in.On, Mode: in.Mode, Codes: in.MemberCodes, Services: in.Services, Condoms: in.Condoms}
-		if id == "" {
-			id, err = h.svc.RecordContact(ctx, p, c)
-		} else {
-			err = h.svc.CorrectContact(ctx, p, id, c)
-		}
+		id, err = h.svc.SaveContact(ctx, p, id, Contact{On: in.On, Mode: in.Mode, Codes: in.MemberCodes, Services: in.Services, Condoms: in.Condoms})
 	case KindGroupSession:
-		sn := Session{On: in.On, Topic: in.Topic, Attendance: in.Attendance}
-		if id == "" {
-			id, err = h.svc.RecordSession(ctx, p, sn)
-		} else {
-			err = h.svc.CorrectSession(ctx, p, id, sn)
-		}
+		id, err = h.svc.SaveSession(ctx, p, id, Session{On: in.On, Topic: in.Topic, Attendance: in.Attendance})
 	case KindTraining:
-		t := Training{On: in.On, Title: in.Title, Modules: in.Modules, Participants: in.Participants, Attendance: in.Attendance}
-		if id == "" {
-			id, err = h.svc.RecordTraining(ctx, p, t)
-		} else {
-			err = h.svc.CorrectTraining(ctx, p, id, t)
-		}
+		id, err = h.svc.SaveTraining(ctx, p, id, Training{On: in.On, Title: in.Title, Modules: in.Modules, Participants: in.Participants, Attendance: in.Attendance})
 	default:
 		err = apperr.Field("kind", "programme.error.kind")
 	}

@@ -223,11 +223,7 @@ func (h *HTTP) saveContact(r *http.Request, id string) error {
 		return apperr.Field("condoms", "programme.error.number")
 	}
 	c := Contact{On: f.Get("on"), Mode: f.Get("mode"), Codes: SplitCodes(f.Get("member_codes")), Services: f["services"], Condoms: condoms}
-	p := web.PrincipalFrom(r.Context())
-	if id != "" {
-		return h.svc.CorrectContact(r.Context(), p, id, c)
-	}
-	_, err := h.svc.RecordContact(r.Context(), p, c)
+	_, err := h.svc.SaveContact(r.Context(), web.PrincipalFrom(r.Context()), id, c)
 	return err
 }
 
@@ -375,11 +371,7 @@ func (h *HTTP) saveSession(r *http.Request, id string) error {
 		return apperr.Field("attendance", "programme.error.number")
 	}
 	in := Session{On: f.Get("on"), Topic: f.Get("topic"), Attendance: n}
-	p := web.PrincipalFrom(r.Context())
-	if id != "" {
-		return h.svc.CorrectSession(r.Context(), p, id, in)
-	}
-	_, err := h.svc.RecordSession(r.Context(), p, in)
+	_, err := h.svc.SaveSession(r.Context(), web.PrincipalFrom(r.Context()), id, in)
 	return err
 }
 
@@ -441,11 +433,7 @@ func (h *HTTP) saveTraining(r *http.Request, id string) error {
 		return apperr.Field("attendance", "programme.error.number")
 	}
 	in := Training{On: f.Get("on"), Title: f.Get("title"), Modules: f["modules"], Participants: parts, Attendance: n}
-	p := web.PrincipalFrom(r.Context())
-	if id != "" {
-		return h.svc.CorrectTraining(r.Context(), p, id, in)
-	}
-	_, err = h.svc.RecordTraining(r.Context(), p, in)
+	_, err = h.svc.SaveTraining(r.Context(), web.PrincipalFrom(r.Context()), id, in)
 	return err
 }
 

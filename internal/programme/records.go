@@ -71,8 +71,8 @@ func (h *HTTP) recordsQuery(q url.Values) (kind string, month Period, page int, 
 			month = Month(t)
 		}
 	}
-	page, _ = strconv.Atoi(q.Get("page"))
-	return kind, month, max(page, 1), err
+	page, _ = strconv.Atoi(q.Get("page")) // Records keeps it in range
+	return kind, month, page, err
 }
 
 // backTo reads where a correction or deletion was started: a page of the

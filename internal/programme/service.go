@@ -210,14 +210,7 @@ func (s *Service) checkDay(field, on string) (string, error) {
 
 // RecordContact stores a contact: the codes it reached and the services given.
 func (s *Service) RecordContact(ctx context.Context, p *web.Principal, c Contact) (string, error) {
-	return s.putContact(ctx, p, "", c)
-}
-
-// CorrectContact replaces contact id of her organisation with c, checked as
-// a new one is; the figures count c instead.
-func (s *Service) CorrectContact(ctx context.Context, p *web.Principal, id string, c Contact) error {
-	_, err := s.putContact(ctx, p, id, c)
-	return err
+	return s.SaveContact(ctx, p, "", c)
 }
 
 // correcting checks, before anything else, that a correction (id not "")
@@ -237,8 +230,10 @@ func (s *Service) correcting(ctx context.Context, p *web.Principal, id, kind str
 	return nil
 }
 
-// putContact records a new contact (id "") or corrects contact id.
-func (s *Service) putContact(ctx context.Context, p *web.Principal, id string, c Contact) (string, error) {
+// SaveContact records a new contact (id "") or replaces contact id of her
+// organisation with c, checked as a new one is; the figures count c
+// instead. It returns the contact's id.
+func (s *Service) SaveContact(ctx context.Context, p *web.Principal, id string, c Contact) (string, error) {
 	if !isRecorder(p) {
 		return "", errNotFound
 	}
@@ -311,16 +306,12 @@ func (s *Service) checkActivity(f apperr.Fields, on *string, field string, text 
 
 // RecordSession stores a group session.
 func (s *Service) RecordSession(ctx context.Context, p *web.Principal, in Session) (string, error) {
-	return s.putSession(ctx, p, "", in)
+	return s.SaveSession(ctx, p, "", in)
 }
 
-// CorrectSession replaces group session id of her organisation with in.
-func (s *Service) CorrectSession(ctx context.Context, p *web.Principal, id string, in Session) error {
-	_, err := s.putSession(ctx, p, id, in)
-	return err
-}
-
-func (s *Service) putSession(ctx context.Context, p *web.Principal, id string, in Session) (string, error) {
+// SaveSession records a new group session (id "") or replaces group session
+// id of her organisation with in.
+func (s *Service) SaveSession(ctx context.Context, p *web.Principal, id string, in Session) (string, error) {
 	if !isRecorder(p) {
 		return "", errNotFound
 	}
@@ -337,16 +328,12 @@ func (s *Service) putSession(ctx context.Context, p *web.Principal, id string, i
 
 // RecordTraining stores a training with its participants.
 func (s *Service) RecordTraining(ctx context.Context, p *web.Principal, in Training) (string, error) {
-	return s.putTraining(ctx, p, "", in)
+	return s.SaveTraining(ctx, p, "", in)
 }
 
-// CorrectTraining replaces training id of her organisation with in.
-func (s *Service) CorrectTraining(ctx context.Context, p *web.Principal, id string, in Training) error {
-	_, err := s.putTraining(ctx, p, id, in)
-	return err
-}
-
-func (s *Service) putTraining(ctx context.Context, p *web.Principal, id string, in Training) (string, error) {
+// SaveTraining records a new training (id "") or replaces training id of her
+// organisation with in.
+func (s *Service) SaveTraining(ctx context.Context, p *web.Principal, id string, in Training) (string, error) {
 	if !isRecorder(p) {
 		return "", errNotFound
 	}

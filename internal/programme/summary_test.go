@@ -60,7 +60,7 @@ func TestSummariesAgreeWithTheContacts(t *testing.T) {
 					t.Fatalf("delete %s: %q, %v", id, kind, err)
 				}
 			case 1:
-				if err := e.svc.CorrectContact(ctx, e.outreach(e.orgA), id, random()); err != nil {
+				if _, err := e.svc.SaveContact(ctx, e.outreach(e.orgA), id, random()); err != nil {
 					t.Fatalf("correct %s: %v", id, err)
 				}
 			}
@@ -182,7 +182,8 @@ func TestTwoHandsOnOneRecordCountItOnce(t *testing.T) {
 						_, err := e.svc.DeleteRecord(ctx, e.outreach(e.orgA), id)
 						return err
 					}
-					return e.svc.CorrectContact(ctx, e.outreach(e.orgA), id, Contact{On: "2026-04-10", Mode: ModeIndividual, Codes: codes[:1]})
+					_, err := e.svc.SaveContact(ctx, e.outreach(e.orgA), id, Contact{On: "2026-04-10", Mode: ModeIndividual, Codes: codes[:1]})
+					return err
 				})
 				if !errors.Is(err, apperr.ErrNotFound) {
 					t.Fatalf("the second hand: %v, want not found", err)

@@ -154,7 +154,7 @@ func WantPage(t testing.TB, p Page, status int, texts ...string) {
 // "done=" alone asks for any.
 func WantRedirect(t testing.TB, p Page, prefix string) {
 	t.Helper()
-	prefix, flash, wantFlash := SplitFlash(prefix)
+	prefix, flash, wantFlash := splitFlash(prefix)
 	if p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location, prefix) {
 		t.Fatalf("got %d to %q, want a redirect to %s…; body:\n%s", p.Status, p.Location, prefix, shorten(p.Body))
 	}
@@ -163,9 +163,9 @@ func WantRedirect(t testing.TB, p Page, prefix string) {
 	}
 }
 
-// SplitFlash takes a "done" parameter out of an address as web.Redirect
+// splitFlash takes a "done" parameter out of an address as web.Redirect
 // does: the address without it, its value, and whether it was there.
-func SplitFlash(addr string) (string, string, bool) {
+func splitFlash(addr string) (string, string, bool) {
 	u, err := url.Parse(addr)
 	if err != nil {
 		return addr, "", false
